@@ -1,0 +1,1 @@
+"""Pure core: no I/O, no clock, none of sqlalchemy / mitmproxy / slack_sdk / apscheduler."""

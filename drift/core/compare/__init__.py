@@ -1,0 +1,162 @@
+"""`compare(contract, observations, policy, now) -> findings`: pure, one small rule per kind.
+
+Observations are grouped three ways before rules run, so that evidence totals are right:
+per operation (operation rules), per (operation, status) across consumers (response rules —
+the producer's behaviour, with the consumers who saw it), and per (operation, consumer) across
+statuses (request rules — the consumer's behaviour).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+
+from drift.core.compare.issue import Issue
+from drift.core.compare.messages import describe
+from drift.core.compare.policy import Policy
+from drift.core.compare.requests import request_issues
+from drift.core.compare.responses import response_issues
+from drift.core.contract.model import Contract, Operation
+from drift.core.contract.schema import SchemaIndex
+from drift.core.findings import ConsumerCount, Evidence, Finding, OperationRef
+from drift.core.kinds import Severity
+from drift.core.observation import Observation, ObservationKey
+
+__all__ = ["Policy", "compare"]
+
+OpKey = tuple[str, str, bool]  # method, path, declared
+
+
+class _Collector:
+    """Turns issues into findings: sums evidence, lists consumers, words the message."""
+
+    def __init__(self, contract: Contract, policy: Policy, now: datetime | None) -> None:
+        self.contract = contract
+        self.policy = policy
+        self.now = now
+        self.findings: list[Finding] = []
+
+    def add(self, op: Operation | None, ref: OperationRef, issue: Issue, *, status: str | None,
+            consumer: str | None, per_consumer: Mapping[str, tuple[int, Observation]]) -> None:
+        if issue.count < self.policy.min_count and issue.kind != "operation.unused":
+            return
+        seen = [(c, n, o) for c, (n, o) in per_consumer.items() if n > 0]
+        consumers = tuple(sorted((ConsumerCount(c or "(unidentified)", n) for c, n, _ in seen),
+                                 key=lambda cc: (-cc.count, cc.name)))
+        firsts = [o.first_seen for _, _, o in seen if o.first_seen is not None]
+        lasts = [o.last_seen for _, _, o in seen if o.last_seen is not None]
+        evidence = Evidence(issue.count, issue.total, min(firsts, default=None), max(lasts, default=None),
+                            consumers)
+        severity = self.policy.severity_of(issue.kind)
+        sunset = op.sunset if op is not None else None
+        if issue.kind == "operation.deprecated-in-use" and _past(sunset, self.now):
+            severity = max(severity, Severity.ERROR)
+        message = describe(issue.kind, ref, issue.pointer, issue.subject, issue.count, issue.total,
+                           issue.declared, issue.observed, consumer, sunset)
+        owner = op.guarantees.owner if op is not None else self.contract.guarantees.owner
+        self.findings.append(Finding(
+            kind=issue.kind, severity=severity, service=self.contract.service, operation=ref,
+            location=issue.location, pointer=issue.pointer if issue.subject == "" or issue.pointer
+            else "", message=message[:1].upper() + message[1:], evidence=evidence, status=status,
+            consumer=consumer, owner=owner, declared=issue.declared, observed=issue.observed,
+            extra={"parameter": issue.subject} if issue.location.startswith("request.") and issue.subject
+            and issue.location != "request.body" else {},
+        ))
+
+
+def _past(sunset: str | None, now: datetime | None) -> bool:
+    if not sunset or now is None:
+        return False
+    try:
+        return date.fromisoformat(sunset[:10]) <= now.date()
+    except ValueError:
+        return False
+
+
+def _merged(observations: Iterable[Observation]) -> Observation:
+    out = Observation()
+    for obs in observations:
+        out = out.merge(obs)
+    return out
+
+
+def _response_findings(col: _Collector, op: Operation, ref: OperationRef,
+                       by_status: dict[int, dict[str, Observation]], index: SchemaIndex) -> None:
+    op_total = sum(o.count for per in by_status.values() for o in per.values())
+    for status, per_consumer in sorted(by_status.items()):
+        merged = _merged(per_consumer.values())
+        counts: dict[tuple[str, str, str, str], dict[str, int]] = defaultdict(dict)
+        if len(per_consumer) > 1:
+            for consumer, obs in per_consumer.items():
+                for issue in response_issues(op, status, obs, index, op_total):
+                    counts[issue.key][consumer] = issue.count
+        for issue in response_issues(op, status, merged, index, op_total):
+            attributed = counts.get(issue.key) or {c: issue.count for c in per_consumer}
+            col.add(op, ref, issue, status=str(status), consumer=None,
+                    per_consumer={c: (attributed.get(c, 0), o) for c, o in per_consumer.items()})
+
+
+def _request_findings(col: _Collector, op: Operation, ref: OperationRef,
+                      by_consumer: dict[str, list[Observation]], index: SchemaIndex) -> None:
+    for consumer, observations in sorted(by_consumer.items()):
+        merged = _merged(observations)
+        for issue in request_issues(op, merged, index, col.policy):
+            col.add(op, ref, issue, status=None, consumer=consumer or None,
+                    per_consumer={consumer: (issue.count, merged)})
+
+
+def _operation_findings(col: _Collector, op: Operation | None, ref: OperationRef,
+                        by_consumer: dict[str, list[Observation]]) -> None:
+    per_consumer = {c: (sum(o.count for o in obs), _merged(obs)) for c, obs in by_consumer.items()}
+    total = sum(n for n, _ in per_consumer.values())
+    if op is None:
+        issue = Issue("operation.undocumented", "operation", "", total, total)
+        col.add(None, ref, issue, status=None, consumer=None, per_consumer=per_consumer)
+        return
+    if op.deprecated or op.sunset:
+        for consumer, (count, obs) in sorted(per_consumer.items()):
+            issue = Issue("operation.deprecated-in-use", "operation", "", count, total,
+                          {"deprecated": op.deprecated, "sunset": op.sunset}, None)
+            col.add(op, ref, issue, status=None, consumer=consumer or None,
+                    per_consumer={consumer: (count, obs)})
+
+
+def compare(
+    contract: Contract,
+    observations: Mapping[ObservationKey, Observation],
+    policy: Policy | None = None,
+    now: datetime | None = None,
+) -> list[Finding]:
+    """Every disagreement between `contract` and `observations` of its service.
+
+    `now` (passed in, never read from a clock) decides whether a sunset date has passed.
+    """
+    policy = policy or Policy()
+    col = _Collector(contract, policy, now)
+    index = SchemaIndex()
+    declared = {(op.method, op.path): op for op in contract.operations}
+    ops: dict[OpKey, dict[str, list[Observation]]] = defaultdict(lambda: defaultdict(list))
+    statuses: dict[OpKey, dict[int, dict[str, Observation]]] = defaultdict(lambda: defaultdict(dict))
+    for key, obs in observations.items():
+        if key.service != contract.service:
+            continue
+        op_key = (key.method, key.path, key.declared and (key.method, key.path) in declared)
+        ops[op_key][key.consumer].append(obs)
+        per = statuses[op_key][key.status]
+        per[key.consumer] = per[key.consumer].merge(obs) if key.consumer in per else obs
+    for op_key, by_consumer in sorted(ops.items()):
+        method, path, is_declared = op_key
+        op = declared.get((method, path)) if is_declared else None
+        ref = OperationRef(method, path, is_declared)
+        _operation_findings(col, op, ref, by_consumer)
+        if op is not None:
+            _response_findings(col, op, ref, statuses[op_key], index)
+            _request_findings(col, op, ref, by_consumer, index)
+    if policy.report_unused:
+        seen = {(m, p) for m, p, d in ops if d}
+        for op in contract.operations:
+            if (op.method, op.path) not in seen:
+                col.add(op, OperationRef(op.method, op.path), Issue("operation.unused", "operation", "", 0, 0),
+                        status=None, consumer=None, per_consumer={})
+    return col.findings

@@ -1,0 +1,58 @@
+"""Human wording of findings, in one place (numbers are the final, aggregated ones)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drift.core.findings import OperationRef
+
+__all__ = ["describe"]
+
+
+def _where(pointer: str) -> str:
+    return f"`{pointer}`" if pointer else "the body"
+
+
+def _types(observed: Any) -> str:
+    if isinstance(observed, dict):
+        return ", ".join(f"{k} ×{v}" for k, v in observed.items())
+    return str(observed)
+
+
+def describe(kind: str, op: OperationRef, pointer: str, subject: str, count: int, total: int,
+             declared: Any, observed: Any, consumer: str | None, sunset: str | None = None) -> str:
+    of = f"{count} of {total}"
+    side = "requests" if kind.startswith("request.") else "responses"
+    verb = "sent" if kind.startswith("request.") else "returned"
+    if kind == "operation.undocumented":
+        return f"{op.method} {op.path} is called ({count} calls) but not declared in the contract."
+    if kind == "operation.unused":
+        return f"{op.method} {op.path} is declared but was not called in the window."
+    if kind == "operation.deprecated-in-use":
+        who = consumer or "unidentified consumers"
+        until = f" (sunset {sunset})" if sunset else ""
+        return f"{op.method} {op.path} is deprecated{until} but {who} still called it {count} times."
+    if kind == "request.parameter.undocumented":
+        return f"Parameter `{subject}` is sent in {of} requests but not declared."
+    if kind == "request.parameter.missing-required":
+        return f"Required parameter `{subject}` is absent in {of} requests."
+    if kind.endswith(".undocumented-field"):
+        return f"Field {_where(pointer)} is {verb} in {of} {side} objects but not declared."
+    if kind == "request.body.missing-required" and not pointer:
+        return f"The request body is required but absent in {of} requests."
+    if kind.endswith(".missing-required"):
+        return f"Required field {_where(pointer)} is absent in {of} {side} objects."
+    if kind.endswith(".type-mismatch"):
+        return (f"{_where(pointer)} has the wrong type in {of} values (observed {_types(observed)}); the contract says "
+                f"{' or '.join(declared) if isinstance(declared, list) else declared}.")
+    if kind.endswith(".enum-violation"):
+        values = ", ".join(f"{v!r}" for v in (observed or {}))
+        return f"{_where(pointer)} has values outside the declared enum: {values} ({of} values)."
+    if kind.endswith(".format-mismatch"):
+        return (f"{_where(pointer)} does not match format {declared} in {of} values "
+                f"(observed {_types(observed)}).")
+    if kind == "response.status.undocumented":
+        return f"Status {subject} is returned in {of} responses but not declared."
+    if kind == "response.content-type.undocumented":
+        return f"Responses are sent as `{subject}` ({of}), which is not declared for this status."
+    return f"{kind} at {_where(pointer)} ({of})."

@@ -1,0 +1,1 @@
+"""Contract model, OpenAPI loading and normalisation (pure)."""

@@ -1,0 +1,120 @@
+"""`Observer`: route exchanges to operations and fold them into observations.
+
+Pure and single-threaded: capture edges feed it exchanges, and ask for a snapshot when they
+flush or report. Undeclared paths are grouped into inferred templates at snapshot time, so a
+segment that only turns out to be high-cardinality later still folds every earlier path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from drift.core.contract.model import Contract, Operation
+from drift.core.exchange import Body, BodyState, Exchange
+from drift.core.observation import BodyStats, MessageStats, Observation, ObservationKey, merge_all
+from drift.core.routing import Router
+from drift.core.templating import PathTemplater
+
+__all__ = ["MAX_PARAM_NAMES", "Observer"]
+
+MAX_PARAM_NAMES = 128
+MAX_PENDING_PATHS = 5_000
+_NAME = re.compile(r"^[A-Za-z0-9_.\-\[\]$@:]{1,64}$")
+_INVALID_NAME = "(invalid name)"
+
+
+def _names(names: tuple[str, ...], lower: bool = False) -> set[str]:
+    out: set[str] = set()
+    for name in names:
+        name = name.lower() if lower else name
+        out.add(name if _NAME.match(name) else _INVALID_NAME)
+    return out
+
+
+def _count_params(stats: MessageStats, location: str, names: set[str]) -> None:
+    if not names:
+        return
+    counts = stats.params.setdefault(location, {})
+    for name in names:
+        if name in counts or len(counts) < MAX_PARAM_NAMES:
+            counts[name] = counts.get(name, 0) + 1
+
+
+def _record_body(stats: MessageStats, body: Body) -> None:
+    stats.count += 1
+    media = body.media_type or ""
+    stats.media[media] = stats.media.get(media, 0) + 1
+    stats.states[body.state] = stats.states.get(body.state, 0) + 1
+    if body.state != BodyState.EMPTY:
+        stats.with_body[media] = stats.with_body.get(media, 0) + 1
+    if body.state == BodyState.JSON:
+        shapes = stats.bodies.get(media or "application/json")
+        if shapes is None:
+            shapes = stats.bodies[media or "application/json"] = BodyStats()
+        shapes.add(body.value)
+
+
+class Observer:
+    """Aggregates exchanges for one contract (one service)."""
+
+    def __init__(self, contract: Contract, *, max_literals: int = 20) -> None:
+        self.contract = contract
+        self.router: Router[Operation] = Router(
+            ((op.method, op.path, op) for op in contract.operations), contract.base_paths
+        )
+        self.templater = PathTemplater(max_literals=max_literals)
+        self._observations: dict[ObservationKey, Observation] = {}
+        self._pending: set[str] = set()  # raw undeclared paths, kept in memory only
+        self.counts: Counter[str] = Counter()
+
+    def add(self, exchange: Exchange) -> None:
+        self.counts["exchanges"] += 1
+        method = exchange.method.upper()
+        route = self.router.match(method, exchange.path)
+        if route is not None:
+            path, declared = route.template, route.target is not None
+            self.counts["declared" if declared else "undeclared-method"] += 1
+        else:
+            self.counts["undeclared-path"] += 1
+            self.templater.add(exchange.path)
+            if exchange.path in self._pending or len(self._pending) < MAX_PENDING_PATHS:
+                self._pending.add(exchange.path)
+                path = exchange.path
+            else:
+                path = self.templater.template(exchange.path)
+            declared = False
+        key = ObservationKey(
+            service=exchange.service or self.contract.service,
+            method=method,
+            path=path,
+            declared=declared,
+            consumer=exchange.consumer or "",
+            status=exchange.status,
+        )
+        obs = self._observations.get(key)
+        if obs is None:
+            obs = self._observations[key] = Observation()
+        obs.seen(exchange.timestamp)
+        _record_body(obs.request, exchange.request)
+        _record_body(obs.response, exchange.response)
+        _count_params(obs.request, "query", _names(exchange.query))
+        _count_params(obs.request, "header", _names(exchange.request_headers, lower=True))
+        _count_params(obs.request, "cookie", _names(exchange.cookies))
+
+    def snapshot(self) -> dict[ObservationKey, Observation]:
+        """Observations so far, with raw undeclared paths folded into inferred templates."""
+        out: dict[ObservationKey, Observation] = {}
+        for key, obs in self._observations.items():
+            if not key.declared and key.path in self._pending:
+                templated = ObservationKey(key.service, key.method, self.templater.template(key.path),
+                                           False, key.consumer, key.status)
+                out = merge_all(out, {templated: obs})
+            else:
+                out = merge_all(out, {key: obs})
+        return out
+
+    def clear(self) -> None:
+        """Forget observations (after a flush); learned path templates are kept."""
+        self._observations.clear()
+        self._pending.clear()

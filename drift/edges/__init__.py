@@ -1,0 +1,1 @@
+"""Edges: everything that touches files, the network, the clock or a third-party runtime."""

@@ -1,0 +1,84 @@
+"""Load a contract from disk: the root file plus every local file its `$ref`s reach.
+
+Remote references are never fetched (drift runs beside production services); they are reported
+as problems and the schemas behind them are treated as unconstrained.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
+
+from drift.core.contract.model import Contract, Problem
+from drift.core.contract.openapi import build_contract
+from drift.edges.documents import line_of, read_document
+
+__all__ = ["load_contract"]
+
+log = logging.getLogger(__name__)
+MAX_FILES = 500
+
+
+def _external_refs(doc: Any) -> set[str]:
+    refs: set[str] = set()
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and not ref.startswith("#"):
+                refs.add(ref.split("#", 1)[0])
+            stack.extend(v for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend(v for v in node if isinstance(v, dict | list))
+    return refs
+
+
+def _collect(root: Path) -> tuple[dict[str, Any], list[str]]:
+    """Read the root file and the local files it references, transitively."""
+    root_uri = root.resolve().as_uri()
+    documents: dict[str, Any] = {}
+    skipped: list[str] = []
+    queue = [root_uri]
+    while queue and len(documents) < MAX_FILES:
+        uri = queue.pop()
+        if uri in documents:
+            continue
+        path = Path(unquote(urlsplit(uri).path))
+        documents[uri] = read_document(path)
+        for ref in _external_refs(documents[uri]):
+            target = urljoin(uri, ref)
+            if urlsplit(target).scheme != "file":
+                skipped.append(ref)
+            elif target not in documents:
+                queue.append(target)
+    return documents, skipped
+
+
+def load_contract(path: str | Path, *, service: str | None = None) -> Contract:
+    """Read and build the contract; raises InputError/ContractError with file, line and pointer."""
+    root = Path(path)
+    documents, remote = _collect(root)
+    contract = build_contract(documents, root.resolve().as_uri(), source=str(root), service=service)
+    problems = list(contract.problems)
+    problems += [
+        Problem(str(root), "", f"remote $ref {ref!r} not fetched; schemas behind it are unchecked")
+        for ref in sorted(set(remote))
+    ]
+    if problems and len(problems) <= 50:
+        problems = [
+            p if p.line is not None or not p.pointer else replace(p, line=line_of(root, p.pointer))
+            for p in problems
+        ]
+    log.info(
+        "contract loaded",
+        extra={
+            "contract": str(root),
+            "operations": len(contract.operations),
+            "problems": len(problems),
+        },
+    )
+    return replace(contract, problems=tuple(problems))
