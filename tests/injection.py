@@ -167,5 +167,6 @@ def with_status(contract: Contract, entries: list[dict[str, Any]]) -> tuple[int,
 def with_query(contract: Contract, entries: list[dict[str, Any]]) -> tuple[int, Expected] | None:
     for t in targets(contract, entries):
         if not any(p.any_names for p in t.op.parameters):
-            return t.index, Expected("request.parameter.undocumented", t.op.method, t.op.path, None, "")
+            return t.index, Expected("request.parameter.undocumented", t.op.method, t.op.path, None,
+                                     "/" + INJECTED_PARAM)
     return None

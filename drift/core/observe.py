@@ -77,12 +77,13 @@ class Observer:
             self.counts["declared" if declared else "undeclared-method"] += 1
         else:
             self.counts["undeclared-path"] += 1
-            self.templater.add(exchange.path)
-            if exchange.path in self._pending or len(self._pending) < MAX_PENDING_PATHS:
-                self._pending.add(exchange.path)
-                path = exchange.path
+            raw = self._strip_base(exchange.path)
+            self.templater.add(raw)
+            if raw in self._pending or len(self._pending) < MAX_PENDING_PATHS:
+                self._pending.add(raw)
+                path = raw
             else:
-                path = self.templater.template(exchange.path)
+                path = self.templater.template(raw)
             declared = False
         key = ObservationKey(
             service=exchange.service or self.contract.service,
@@ -101,6 +102,13 @@ class Observer:
         _count_params(obs.request, "query", _names(exchange.query))
         _count_params(obs.request, "header", _names(exchange.request_headers, lower=True))
         _count_params(obs.request, "cookie", _names(exchange.cookies))
+
+    def _strip_base(self, path: str) -> str:
+        """Undeclared paths are reported like declared ones: without the servers' base path."""
+        for base in self.contract.base_paths:
+            if path == base or path.startswith(base + "/"):
+                return path[len(base):] or "/"
+        return path
 
     def snapshot(self) -> dict[ObservationKey, Observation]:
         """Observations so far, with raw undeclared paths folded into inferred templates."""

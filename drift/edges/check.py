@@ -60,7 +60,7 @@ def run_check(
         "entries": entries,
         "exchanges": observer.counts["exchanges"],
         "skipped": skipped.total(),
-        "skip_reasons": dict(skipped.most_common()),
+        **({"skip_reasons": dict(skipped.most_common())} if skipped else {}),
         "operations_declared": len(contract.operations),
         "operations_seen": len({(k.method, k.path) for k in observations if k.declared}),
         "undeclared_exchanges": observer.counts["undeclared-path"] + observer.counts["undeclared-method"],

@@ -57,8 +57,8 @@ class _Collector:
         owner = op.guarantees.owner if op is not None else self.contract.guarantees.owner
         self.findings.append(Finding(
             kind=issue.kind, severity=severity, service=self.contract.service, operation=ref,
-            location=issue.location, pointer=issue.pointer if issue.subject == "" or issue.pointer
-            else "", message=message[:1].upper() + message[1:], evidence=evidence, status=status,
+            location=issue.location, pointer=issue.pointer,
+            message=message[:1].upper() + message[1:], evidence=evidence, status=status,
             consumer=consumer, owner=owner, declared=issue.declared, observed=issue.observed,
             extra={"parameter": issue.subject} if issue.location.startswith("request.") and issue.subject
             and issue.location != "request.body" else {},
@@ -116,8 +116,8 @@ def _operation_findings(col: _Collector, op: Operation | None, ref: OperationRef
         return
     if op.deprecated or op.sunset:
         for consumer, (count, obs) in sorted(per_consumer.items()):
-            issue = Issue("operation.deprecated-in-use", "operation", "", count, total,
-                          {"deprecated": op.deprecated, "sunset": op.sunset}, None)
+            declared = "deprecated" + (f", sunset {op.sunset}" if op.sunset else "")
+            issue = Issue("operation.deprecated-in-use", "operation", "", count, total, declared, None)
             col.add(op, ref, issue, status=None, consumer=consumer or None,
                     per_consumer={consumer: (count, obs)})
 

@@ -19,10 +19,17 @@ def _types(observed: Any) -> str:
     return str(observed)
 
 
+def _objects(kind: str, pointer: str) -> str:
+    """What the counts of a field-level finding are counted over."""
+    parent = pointer.rsplit("/", 1)[0]
+    if not parent:
+        return "requests" if kind.startswith("request.") else "responses"
+    return f"`{parent}` objects"
+
+
 def describe(kind: str, op: OperationRef, pointer: str, subject: str, count: int, total: int,
              declared: Any, observed: Any, consumer: str | None, sunset: str | None = None) -> str:
     of = f"{count} of {total}"
-    side = "requests" if kind.startswith("request.") else "responses"
     verb = "sent" if kind.startswith("request.") else "returned"
     if kind == "operation.undocumented":
         return f"{op.method} {op.path} is called ({count} calls) but not declared in the contract."
@@ -37,11 +44,11 @@ def describe(kind: str, op: OperationRef, pointer: str, subject: str, count: int
     if kind == "request.parameter.missing-required":
         return f"Required parameter `{subject}` is absent in {of} requests."
     if kind.endswith(".undocumented-field"):
-        return f"Field {_where(pointer)} is {verb} in {of} {side} objects but not declared."
+        return f"Field {_where(pointer)} is {verb} in {of} {_objects(kind, pointer)} but not declared."
     if kind == "request.body.missing-required" and not pointer:
         return f"The request body is required but absent in {of} requests."
     if kind.endswith(".missing-required"):
-        return f"Required field {_where(pointer)} is absent in {of} {side} objects."
+        return f"Required field {_where(pointer)} is absent in {of} {_objects(kind, pointer)}."
     if kind.endswith(".type-mismatch"):
         return (f"{_where(pointer)} has the wrong type in {of} values (observed {_types(observed)}); the contract says "
                 f"{' or '.join(declared) if isinstance(declared, list) else declared}.")

@@ -10,6 +10,7 @@ from drift.core.contract.model import Operation
 from drift.core.contract.schema import SchemaIndex
 from drift.core.exchange import BodyState
 from drift.core.observation import Observation
+from drift.core.pointer import join
 
 __all__ = ["request_issues"]
 
@@ -48,16 +49,16 @@ def _parameters(op: Operation, obs: Observation, location: str, policy: Policy) 
             continue
         if location == "header" and policy.header_ignored(name):
             continue
-        out.append(Issue("request.parameter.undocumented", f"request.{location}", "", count, total,
-                         None, None, subject=name))
+        out.append(Issue("request.parameter.undocumented", f"request.{location}", join("", name),
+                         count, total, None, None, subject=name))
     for p in op.parameters:
         if p.location != location or not p.required:
             continue
         key = p.name.lower() if location == "header" else p.name
         present = sum(c for n, c in seen.items() if _base_name(n) == key or n.startswith(key + "["))
         if total - present > 0:
-            out.append(Issue("request.parameter.missing-required", f"request.{location}", "",
-                             total - present, total, "required", None, subject=p.name))
+            out.append(Issue("request.parameter.missing-required", f"request.{location}",
+                             join("", p.name), total - present, total, "required", None, subject=p.name))
     return out
 
 

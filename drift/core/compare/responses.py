@@ -19,11 +19,13 @@ def response_issues(op: Operation, status: int, obs: Observation, index: SchemaI
         return [Issue("response.status.undocumented", "response.status", "", obs.count, op_total,
                       declared, str(status), subject=str(status))]
     out: list[Issue] = []
-    for media, count in sorted(obs.response.with_body.items()):
-        if media and match_media(media, response.content) is None:
-            out.append(Issue("response.content-type.undocumented", "response.header", "", count,
-                             obs.response.count, sorted(c.media_type for c in response.content),
-                             media, subject=media))
+    undeclared = {media: count for media, count in sorted(obs.response.with_body.items())
+                  if media and match_media(media, response.content) is None}
+    if undeclared:
+        out.append(Issue("response.content-type.undocumented", "response.header", "/content-type",
+                         sum(undeclared.values()), obs.response.count,
+                         sorted(c.media_type for c in response.content), undeclared,
+                         subject=", ".join(undeclared)))
     walker = BodyWalker(index, "response")
     for media, shapes in sorted(obs.response.bodies.items()):
         content = match_media(media, response.content)

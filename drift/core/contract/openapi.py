@@ -96,10 +96,12 @@ class _Builder:
                 schema = next(iter(param["content"].values()), {}).get("schema")
             style = param.get("style")
             explode = param.get("explode", style in (None, "form"))
+            target = self.deref(schema, join(where, "schema")) if isinstance(schema, dict) else None
             any_names = (
                 location == "query"
-                and isinstance(schema, dict)
-                and (schema.get("type") == "object" or "properties" in schema or "$ref" in schema)
+                and isinstance(target, dict)
+                and (target.get("type") == "object" or "properties" in target
+                     or "additionalProperties" in target)
                 and (style == "deepObject" or (style in (None, "form") and explode))
             )
             out[(location, name.lower() if location == "header" else name)] = Parameter(
