@@ -37,30 +37,72 @@ def _rich_progress(name: str, total: int) -> Iterator[Callable[[], None]]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="drift")
-@click.option("--log-level", default="warning", show_default=True,
-              type=click.Choice(["debug", "info", "warning", "error"]), help="Logging verbosity (stderr).")
+@click.option(
+    "--log-level",
+    default="warning",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    help="Logging verbosity (stderr).",
+)
 def cli(log_level: str) -> None:
     """drift: catch drift between declared API contracts and live traffic."""
     configure_logging(log_level)
 
 
 @cli.command()
-@click.option("--contract", "contract", required=True, type=click.Path(dir_okay=False),
-              help="OpenAPI 3.0/3.1 (or Swagger 2.0) document, YAML or JSON.")
-@click.option("--har", "hars", multiple=True, required=True, type=click.Path(dir_okay=False),
-              help="Recorded traffic (HAR 1.2). Repeat for several files.")
-@click.option("--format", "fmt", default="text", show_default=True, type=click.Choice(sorted(RENDERERS)),
-              help="Report format.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
-              help="Write the report here instead of standard output.")
-@click.option("--fail-on", default="error", show_default=True,
-              type=click.Choice([s.label for s in Severity]),
-              help="Exit 1 when a finding is at least this severe.")
-@click.option("--consumer-header", metavar="NAME", help="Request header naming the consumer, e.g. X-Consumer-Id.")
+@click.option(
+    "--contract",
+    "contract",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="OpenAPI 3.0/3.1 (or Swagger 2.0) document, YAML or JSON.",
+)
+@click.option(
+    "--har",
+    "hars",
+    multiple=True,
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Recorded traffic (HAR 1.2). Repeat for several files.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default="text",
+    show_default=True,
+    type=click.Choice(sorted(RENDERERS)),
+    help="Report format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the report here instead of standard output.",
+)
+@click.option(
+    "--fail-on",
+    default="error",
+    show_default=True,
+    type=click.Choice([*(s.label for s in Severity), "never"]),
+    help="Exit 1 when a finding is at least this severe ('never': always exit 0).",
+)
+@click.option(
+    "--consumer-header",
+    metavar="NAME",
+    help="Request header naming the consumer, e.g. X-Consumer-Id.",
+)
 @click.option("--service", metavar="NAME", help="Service name (default: from the contract title).")
 @click.option("--report-unused", is_flag=True, help="Also report declared operations never called.")
-def check(contract: str, hars: tuple[str, ...], fmt: str, output: str | None, fail_on: str,
-          consumer_header: str | None, service: str | None, report_unused: bool) -> None:
+def check(
+    contract: str,
+    hars: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    fail_on: str,
+    consumer_header: str | None,
+    service: str | None,
+    report_unused: bool,
+) -> None:
     """Compare a contract with recorded traffic and report the drift.
 
     Exit status: 0 nothing at or above --fail-on, 1 findings that are, 2 bad input.
@@ -69,8 +111,15 @@ def check(contract: str, hars: tuple[str, ...], fmt: str, output: str | None, fa
 
     ignore = frozenset({consumer_header.lower()}) if consumer_header else frozenset()
     policy = Policy(report_unused=report_unused, ignore_headers=ignore)
-    report = run_check(contract, hars, now=datetime.now(UTC), policy=policy,
-                       consumer_header=consumer_header, service=service, progress=_rich_progress)
+    report = run_check(
+        contract,
+        hars,
+        now=datetime.now(UTC),
+        policy=policy,
+        consumer_header=consumer_header,
+        service=service,
+        progress=_rich_progress,
+    )
     text = render(report, fmt)
     if output:
         Path(output).parent.mkdir(parents=True, exist_ok=True)
@@ -79,7 +128,8 @@ def check(contract: str, hars: tuple[str, ...], fmt: str, output: str | None, fa
     else:
         click.echo(text, nl=False)
     worst = report.worst()
-    sys.exit(EXIT_FINDINGS if worst is not None and worst >= Severity.parse(fail_on) else EXIT_CLEAN)
+    failed = fail_on != "never" and worst is not None and worst >= Severity.parse(fail_on)
+    sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from drift.core.compare.media import match_media
 from drift.core.contract.model import Contract, Operation, SchemaRef
 from drift.core.contract.schema import SchemaIndex
-from drift.core.compare.media import match_media
 from drift.core.pointer import join
 from drift.core.routing import Router
 from drift.core.valueclass import FORMAT_CLASSES, json_type
@@ -68,7 +68,12 @@ def targets(contract: Contract, entries: list[dict[str, Any]]) -> Iterator[Targe
         status = entry["response"]["status"]
         response = route.target.response_for(status)
         body = response_json(entry)
-        mime = (entry["response"].get("content", {}).get("mimeType") or "").split(";")[0].strip().lower()
+        mime = (
+            (entry["response"].get("content", {}).get("mimeType") or "")
+            .split(";")[0]
+            .strip()
+            .lower()
+        )
         if response is None or body is None or not mime:
             continue
         content = match_media(mime, response.content)
@@ -77,8 +82,9 @@ def targets(contract: Contract, entries: list[dict[str, Any]]) -> Iterator[Targe
         yield Target(i, route.target, status, body, content.schema)
 
 
-def walk(index: SchemaIndex, refs: list[SchemaRef], value: Any, pointer: str,
-         path: list[Any]) -> Iterator[tuple[str, list[Any], Any, list[Any]]]:
+def walk(
+    index: SchemaIndex, refs: list[SchemaRef], value: Any, pointer: str, path: list[Any]
+) -> Iterator[tuple[str, list[Any], Any, list[Any]]]:
     """(pointer with '*', concrete path, value, alternatives) for every value the schema reaches."""
     alts = index.alternatives_of(refs)
     yield pointer, path, value, alts
@@ -112,11 +118,14 @@ def _delete(body: Any, path: list[Any]) -> Any:
     return body
 
 
-def body_mutations(contract: Contract, entries: list[dict[str, Any]]) -> dict[str, tuple[int, Any, Expected]]:
+def body_mutations(
+    contract: Contract, entries: list[dict[str, Any]]
+) -> dict[str, tuple[int, Any, Expected]]:
     """kind -> (entry index, new response body, expected finding), first fit per kind."""
     index = SchemaIndex()
     found: dict[str, tuple[int, Any, Expected]] = {}
     for t in targets(contract, entries):
+
         def expect(kind: str, pointer: str, t: Target = t) -> Expected:
             return Expected(kind, t.op.method, t.op.path, str(t.status), pointer)
 
@@ -125,48 +134,93 @@ def body_mutations(contract: Contract, entries: list[dict[str, Any]]) -> dict[st
                 continue
             alt = alts[0]
             kind_type = json_type(value)
-            if isinstance(value, dict) and alt.constrains_keys and not alt.additional_free \
-                    and not alt.additional and not alt.pattern_properties:
-                found.setdefault("response.body.undocumented-field", (
-                    t.index, _set(t.body, [*path, INJECTED_FIELD], 1),
-                    expect("response.body.undocumented-field", join(pointer, INJECTED_FIELD))))
+            if (
+                isinstance(value, dict)
+                and alt.constrains_keys
+                and not alt.additional_free
+                and not alt.additional
+                and not alt.pattern_properties
+            ):
+                found.setdefault(
+                    "response.body.undocumented-field",
+                    (
+                        t.index,
+                        _set(t.body, [*path, INJECTED_FIELD], 1),
+                        expect("response.body.undocumented-field", join(pointer, INJECTED_FIELD)),
+                    ),
+                )
                 for key in sorted(alt.required - alt.write_only):
                     if key in value:
-                        found.setdefault("response.body.missing-required", (
-                            t.index, _delete(t.body, [*path, key]),
-                            expect("response.body.missing-required", join(pointer, key))))
+                        found.setdefault(
+                            "response.body.missing-required",
+                            (
+                                t.index,
+                                _delete(t.body, [*path, key]),
+                                expect("response.body.missing-required", join(pointer, key)),
+                            ),
+                        )
                         break
             if not path:
                 continue
             if alt.types is not None and "null" not in alt.types and alt.enum is None:
-                found.setdefault("response.body.type-mismatch:null", (
-                    t.index, _set(t.body, path, None), expect("response.body.type-mismatch", pointer)))
+                found.setdefault(
+                    "response.body.type-mismatch:null",
+                    (
+                        t.index,
+                        _set(t.body, path, None),
+                        expect("response.body.type-mismatch", pointer),
+                    ),
+                )
                 for wrong in (True, 12345, "drift", [], {}):
-                    if not alt.allows(json_type(wrong)) and kind_type in ("string", "integer", "number", "boolean"):
-                        found.setdefault("response.body.type-mismatch", (
-                            t.index, _set(t.body, path, wrong), expect("response.body.type-mismatch", pointer)))
+                    if not alt.allows(json_type(wrong)) and kind_type in (
+                        "string",
+                        "integer",
+                        "number",
+                        "boolean",
+                    ):
+                        found.setdefault(
+                            "response.body.type-mismatch",
+                            (
+                                t.index,
+                                _set(t.body, path, wrong),
+                                expect("response.body.type-mismatch", pointer),
+                            ),
+                        )
                         break
             if kind_type == "string" and alt.enum and all(isinstance(v, str) for v in alt.enum):
-                found.setdefault("response.body.enum-violation", (
-                    t.index, _set(t.body, path, "driftNotInEnum"),
-                    expect("response.body.enum-violation", pointer)))
+                found.setdefault(
+                    "response.body.enum-violation",
+                    (
+                        t.index,
+                        _set(t.body, path, "driftNotInEnum"),
+                        expect("response.body.enum-violation", pointer),
+                    ),
+                )
             if kind_type == "string" and alt.formats & set(FORMAT_CLASSES):
-                found.setdefault("response.body.format-mismatch", (
-                    t.index, _set(t.body, path, "not a formatted value"),
-                    expect("response.body.format-mismatch", pointer)))
+                found.setdefault(
+                    "response.body.format-mismatch",
+                    (
+                        t.index,
+                        _set(t.body, path, "not a formatted value"),
+                        expect("response.body.format-mismatch", pointer),
+                    ),
+                )
     return found
 
 
 def with_status(contract: Contract, entries: list[dict[str, Any]]) -> tuple[int, Expected] | None:
     for t in targets(contract, entries):
         if t.op.response_for(418) is None:
-            return t.index, Expected("response.status.undocumented", t.op.method, t.op.path, "418", "")
+            return t.index, Expected(
+                "response.status.undocumented", t.op.method, t.op.path, "418", ""
+            )
     return None
 
 
 def with_query(contract: Contract, entries: list[dict[str, Any]]) -> tuple[int, Expected] | None:
     for t in targets(contract, entries):
         if not any(p.any_names for p in t.op.parameters):
-            return t.index, Expected("request.parameter.undocumented", t.op.method, t.op.path, None,
-                                     "/" + INJECTED_PARAM)
+            return t.index, Expected(
+                "request.parameter.undocumented", t.op.method, t.op.path, None, "/" + INJECTED_PARAM
+            )
     return None

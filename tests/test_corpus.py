@@ -14,7 +14,14 @@ from drift.core.findings import Finding
 from drift.edges.check import run_check
 from drift.edges.contracts import load_contract
 from tests.conftest import CORPUS, needs_corpus
-from tests.injection import INJECTED_PARAM, Expected, body_mutations, set_response_json, with_query, with_status
+from tests.injection import (
+    INJECTED_PARAM,
+    Expected,
+    body_mutations,
+    set_response_json,
+    with_query,
+    with_status,
+)
 
 pytestmark = [pytest.mark.corpus, needs_corpus]
 
@@ -64,15 +71,20 @@ def not_deprecation(findings: list[Finding]) -> list[Finding]:
 @pytest.mark.parametrize("name", sorted(PAIRS))
 def test_conforming_traffic_has_no_drift(name: str, tmp_path: Path) -> None:
     findings = check(spec(name), har_doc(name), tmp_path)
-    assert [] == [(f.kind, f.operation.path, f.pointer, f.message) for f in not_deprecation(findings)]
+    assert [] == [
+        (f.kind, f.operation.path, f.pointer, f.message) for f in not_deprecation(findings)
+    ]
 
 
 def test_deprecated_operations_called_in_spotify_traffic_are_reported(tmp_path: Path) -> None:
     contract = load_contract(spec("spotify"))
     deprecated = {(op.method, op.path) for op in contract.operations if op.deprecated}
     findings = check(spec("spotify"), har_doc("spotify"), tmp_path)
-    reported = {(f.operation.method, f.operation.path) for f in findings
-                if f.kind == "operation.deprecated-in-use"}
+    reported = {
+        (f.operation.method, f.operation.path)
+        for f in findings
+        if f.kind == "operation.deprecated-in-use"
+    }
     assert reported and reported <= deprecated
 
 
@@ -91,8 +103,11 @@ def test_planted_body_drift_is_found(name: str, kind: str, tmp_path: Path) -> No
 
 @pytest.mark.parametrize("kind", BODY_KINDS)
 def test_every_body_kind_is_planted_in_at_least_two_corpora(kind: str) -> None:
-    hits = [n for n in PAIRS
-            if kind in body_mutations(load_contract(spec(n)), har_doc(n)["log"]["entries"])]
+    hits = [
+        n
+        for n in PAIRS
+        if kind in body_mutations(load_contract(spec(n)), har_doc(n)["log"]["entries"])
+    ]
     assert len(hits) >= 2, hits
 
 
@@ -135,8 +150,11 @@ def test_planted_undeclared_endpoint_is_grouped_and_found(name: str, tmp_path: P
         extra["request"]["queryString"] = []
         entries.append(extra)
     findings = check(spec(name), doc, tmp_path)
-    undocumented = [(f.operation.method, f.operation.path, f.evidence.count)
-                    for f in findings if f.kind == "operation.undocumented"]
+    undocumented = [
+        (f.operation.method, f.operation.path, f.evidence.count)
+        for f in findings
+        if f.kind == "operation.undocumented"
+    ]
     assert [("GET", "/drift-injected/{id}/items", 3)] == undocumented
 
 
@@ -144,8 +162,11 @@ def test_planted_undeclared_endpoint_is_grouped_and_found(name: str, tmp_path: P
 def test_call_to_operation_marked_deprecated_is_found(name: str, tmp_path: Path) -> None:
     import yaml
 
-    document = yaml.safe_load(spec(name).read_text()) if spec(name).suffix == ".yaml" \
+    document = (
+        yaml.safe_load(spec(name).read_text())
+        if spec(name).suffix == ".yaml"
         else json.loads(spec(name).read_text())
+    )
     doc = har_doc(name)
     findings = check(spec(name), doc, tmp_path)
     assert findings is not None
@@ -159,7 +180,11 @@ def test_call_to_operation_marked_deprecated_is_found(name: str, tmp_path: Path)
     changed = tmp_path / "contract.json"
     changed.write_text(json.dumps(document, default=str))
     findings = check(changed, doc, tmp_path)
-    hits = [f for f in findings if f.kind == "operation.deprecated-in-use"
-            and (f.operation.method, f.operation.path) == (target.op.method, target.op.path)]
+    hits = [
+        f
+        for f in findings
+        if f.kind == "operation.deprecated-in-use"
+        and (f.operation.method, f.operation.path) == (target.op.method, target.op.path)
+    ]
     assert 1 == len(hits)
     assert "error" == hits[0].severity.label  # the sunset date has passed

@@ -54,8 +54,14 @@ class Finding:
     @property
     def id(self) -> str:
         return fingerprint(
-            self.kind, self.service, self.operation.method, self.operation.path,
-            self.location, self.status or "", self.pointer, self.consumer or "",
+            self.kind,
+            self.service,
+            self.operation.method,
+            self.operation.path,
+            self.location,
+            self.status or "",
+            self.pointer,
+            self.consumer or "",
         )
 
     @property

@@ -107,7 +107,7 @@ class Observer:
         """Undeclared paths are reported like declared ones: without the servers' base path."""
         for base in self.contract.base_paths:
             if path == base or path.startswith(base + "/"):
-                return path[len(base):] or "/"
+                return path[len(base) :] or "/"
         return path
 
     def snapshot(self) -> dict[ObservationKey, Observation]:
@@ -115,8 +115,14 @@ class Observer:
         out: dict[ObservationKey, Observation] = {}
         for key, obs in self._observations.items():
             if not key.declared and key.path in self._pending:
-                templated = ObservationKey(key.service, key.method, self.templater.template(key.path),
-                                           False, key.consumer, key.status)
+                templated = ObservationKey(
+                    key.service,
+                    key.method,
+                    self.templater.template(key.path),
+                    False,
+                    key.consumer,
+                    key.status,
+                )
                 out = merge_all(out, {templated: obs})
             else:
                 out = merge_all(out, {key: obs})

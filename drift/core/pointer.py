@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["join", "escape", "split"]
+__all__ = ["escape", "join", "split"]
 
 
 def escape(segment: str) -> str:

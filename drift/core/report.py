@@ -50,8 +50,17 @@ class Report:
 
 
 def _sort_key(f: Finding) -> tuple[Any, ...]:
-    return (-f.severity, f.service, f.operation.path, f.operation.method, f.kind,
-            f.status or "", f.location, f.pointer, f.consumer or "")
+    return (
+        -f.severity,
+        f.service,
+        f.operation.path,
+        f.operation.method,
+        f.kind,
+        f.status or "",
+        f.location,
+        f.pointer,
+        f.consumer or "",
+    )
 
 
 def build_report(

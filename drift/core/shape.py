@@ -175,7 +175,9 @@ class Node:
         node.types = {str(k): int(v) for k, v in data.get("t", {}).items()}
         node.formats = {str(k): int(v) for k, v in data.get("f", {}).items()}
         raw_values = data.get("v", {})
-        node.values = None if raw_values is None else {str(k): int(v) for k, v in raw_values.items()}
+        node.values = (
+            None if raw_values is None else {str(k): int(v) for k, v in raw_values.items()}
+        )
         raw_keysets = data.get("k", [])
         node.keysets = None if raw_keysets is None else {tuple(k): int(c) for k, c in raw_keysets}
         node.props = {str(k): cls.from_dict(v) for k, v in data.get("p", {}).items()}
@@ -199,7 +201,9 @@ def _add(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
     return out
 
 
-def _bounded(a: dict[Any, int] | None, b: dict[Any, int] | None, limit: int) -> dict[Any, int] | None:
+def _bounded(
+    a: dict[Any, int] | None, b: dict[Any, int] | None, limit: int
+) -> dict[Any, int] | None:
     if a is None or b is None:
         return None
     out = _add(a, b)

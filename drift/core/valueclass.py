@@ -10,7 +10,7 @@ import ipaddress
 import re
 from typing import Any
 
-__all__ = ["FORMAT_CLASSES", "json_type", "string_class", "accepts_format"]
+__all__ = ["FORMAT_CLASSES", "accepts_format", "json_type", "string_class"]
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _DATE_TIME = re.compile(

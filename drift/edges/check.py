@@ -44,7 +44,9 @@ def run_check(
     entries = 0
     for har in har_paths:
         total, exchanges = iter_har(
-            har, consumer_header=consumer_header, service=contract.service,
+            har,
+            consumer_header=consumer_header,
+            service=contract.service,
             on_skip=lambda _i, reason: skipped.update([reason]),
         )
         entries += total
@@ -63,16 +65,26 @@ def run_check(
         **({"skip_reasons": dict(skipped.most_common())} if skipped else {}),
         "operations_declared": len(contract.operations),
         "operations_seen": len({(k.method, k.path) for k in observations if k.declared}),
-        "undeclared_exchanges": observer.counts["undeclared-path"] + observer.counts["undeclared-method"],
+        "undeclared_exchanges": observer.counts["undeclared-path"]
+        + observer.counts["undeclared-method"],
     }
-    log.info("check done", extra={"findings": len(findings), "exchanges": stats["exchanges"],
-                                  "skipped": stats["skipped"]})
+    log.info(
+        "check done",
+        extra={
+            "findings": len(findings),
+            "exchanges": stats["exchanges"],
+            "skipped": stats["skipped"],
+        },
+    )
     return build_report(
         findings,
         generated_at=now,
         window=Window(min(firsts, default=None), max(lasts, default=None)),
-        sources={"contract": str(contract_path), "har": [str(p) for p in har_paths],
-                 "service": contract.service},
+        sources={
+            "contract": str(contract_path),
+            "har": [str(p) for p in har_paths],
+            "service": contract.service,
+        },
         stats=stats,
         warnings=[p.describe() for p in contract.problems],
     )

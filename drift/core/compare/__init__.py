@@ -37,32 +37,69 @@ class _Collector:
         self.now = now
         self.findings: list[Finding] = []
 
-    def add(self, op: Operation | None, ref: OperationRef, issue: Issue, *, status: str | None,
-            consumer: str | None, per_consumer: Mapping[str, tuple[int, Observation]]) -> None:
+    def add(
+        self,
+        op: Operation | None,
+        ref: OperationRef,
+        issue: Issue,
+        *,
+        status: str | None,
+        consumer: str | None,
+        per_consumer: Mapping[str, tuple[int, Observation]],
+    ) -> None:
         if issue.count < self.policy.min_count and issue.kind != "operation.unused":
             return
         seen = [(c, n, o) for c, (n, o) in per_consumer.items() if n > 0]
-        consumers = tuple(sorted((ConsumerCount(c or "(unidentified)", n) for c, n, _ in seen),
-                                 key=lambda cc: (-cc.count, cc.name)))
+        consumers = tuple(
+            sorted(
+                (ConsumerCount(c or "(unidentified)", n) for c, n, _ in seen),
+                key=lambda cc: (-cc.count, cc.name),
+            )
+        )
         firsts = [o.first_seen for _, _, o in seen if o.first_seen is not None]
         lasts = [o.last_seen for _, _, o in seen if o.last_seen is not None]
-        evidence = Evidence(issue.count, issue.total, min(firsts, default=None), max(lasts, default=None),
-                            consumers)
+        evidence = Evidence(
+            issue.count, issue.total, min(firsts, default=None), max(lasts, default=None), consumers
+        )
         severity = self.policy.severity_of(issue.kind)
         sunset = op.sunset if op is not None else None
         if issue.kind == "operation.deprecated-in-use" and _past(sunset, self.now):
             severity = max(severity, Severity.ERROR)
-        message = describe(issue.kind, ref, issue.pointer, issue.subject, issue.count, issue.total,
-                           issue.declared, issue.observed, consumer, sunset)
+        message = describe(
+            issue.kind,
+            ref,
+            issue.pointer,
+            issue.subject,
+            issue.count,
+            issue.total,
+            issue.declared,
+            issue.observed,
+            consumer,
+            sunset,
+        )
         owner = op.guarantees.owner if op is not None else self.contract.guarantees.owner
-        self.findings.append(Finding(
-            kind=issue.kind, severity=severity, service=self.contract.service, operation=ref,
-            location=issue.location, pointer=issue.pointer,
-            message=message[:1].upper() + message[1:], evidence=evidence, status=status,
-            consumer=consumer, owner=owner, declared=issue.declared, observed=issue.observed,
-            extra={"parameter": issue.subject} if issue.location.startswith("request.") and issue.subject
-            and issue.location != "request.body" else {},
-        ))
+        self.findings.append(
+            Finding(
+                kind=issue.kind,
+                severity=severity,
+                service=self.contract.service,
+                operation=ref,
+                location=issue.location,
+                pointer=issue.pointer,
+                message=message[:1].upper() + message[1:],
+                evidence=evidence,
+                status=status,
+                consumer=consumer,
+                owner=owner,
+                declared=issue.declared,
+                observed=issue.observed,
+                extra={"parameter": issue.subject}
+                if issue.location.startswith("request.")
+                and issue.subject
+                and issue.location != "request.body"
+                else {},
+            )
+        )
 
 
 def _past(sunset: str | None, now: datetime | None) -> bool:
@@ -81,8 +118,13 @@ def _merged(observations: Iterable[Observation]) -> Observation:
     return out
 
 
-def _response_findings(col: _Collector, op: Operation, ref: OperationRef,
-                       by_status: dict[int, dict[str, Observation]], index: SchemaIndex) -> None:
+def _response_findings(
+    col: _Collector,
+    op: Operation,
+    ref: OperationRef,
+    by_status: dict[int, dict[str, Observation]],
+    index: SchemaIndex,
+) -> None:
     op_total = sum(o.count for per in by_status.values() for o in per.values())
     for status, per_consumer in sorted(by_status.items()):
         merged = _merged(per_consumer.values())
@@ -93,21 +135,42 @@ def _response_findings(col: _Collector, op: Operation, ref: OperationRef,
                     counts[issue.key][consumer] = issue.count
         for issue in response_issues(op, status, merged, index, op_total):
             attributed = counts.get(issue.key) or {c: issue.count for c in per_consumer}
-            col.add(op, ref, issue, status=str(status), consumer=None,
-                    per_consumer={c: (attributed.get(c, 0), o) for c, o in per_consumer.items()})
+            col.add(
+                op,
+                ref,
+                issue,
+                status=str(status),
+                consumer=None,
+                per_consumer={c: (attributed.get(c, 0), o) for c, o in per_consumer.items()},
+            )
 
 
-def _request_findings(col: _Collector, op: Operation, ref: OperationRef,
-                      by_consumer: dict[str, list[Observation]], index: SchemaIndex) -> None:
+def _request_findings(
+    col: _Collector,
+    op: Operation,
+    ref: OperationRef,
+    by_consumer: dict[str, list[Observation]],
+    index: SchemaIndex,
+) -> None:
     for consumer, observations in sorted(by_consumer.items()):
         merged = _merged(observations)
         for issue in request_issues(op, merged, index, col.policy):
-            col.add(op, ref, issue, status=None, consumer=consumer or None,
-                    per_consumer={consumer: (issue.count, merged)})
+            col.add(
+                op,
+                ref,
+                issue,
+                status=None,
+                consumer=consumer or None,
+                per_consumer={consumer: (issue.count, merged)},
+            )
 
 
-def _operation_findings(col: _Collector, op: Operation | None, ref: OperationRef,
-                        by_consumer: dict[str, list[Observation]]) -> None:
+def _operation_findings(
+    col: _Collector,
+    op: Operation | None,
+    ref: OperationRef,
+    by_consumer: dict[str, list[Observation]],
+) -> None:
     per_consumer = {c: (sum(o.count for o in obs), _merged(obs)) for c, obs in by_consumer.items()}
     total = sum(n for n, _ in per_consumer.values())
     if op is None:
@@ -117,9 +180,17 @@ def _operation_findings(col: _Collector, op: Operation | None, ref: OperationRef
     if op.deprecated or op.sunset:
         for consumer, (count, obs) in sorted(per_consumer.items()):
             declared = "deprecated" + (f", sunset {op.sunset}" if op.sunset else "")
-            issue = Issue("operation.deprecated-in-use", "operation", "", count, total, declared, None)
-            col.add(op, ref, issue, status=None, consumer=consumer or None,
-                    per_consumer={consumer: (count, obs)})
+            issue = Issue(
+                "operation.deprecated-in-use", "operation", "", count, total, declared, None
+            )
+            col.add(
+                op,
+                ref,
+                issue,
+                status=None,
+                consumer=consumer or None,
+                per_consumer={consumer: (count, obs)},
+            )
 
 
 def compare(
@@ -137,7 +208,9 @@ def compare(
     index = SchemaIndex()
     declared = {(op.method, op.path): op for op in contract.operations}
     ops: dict[OpKey, dict[str, list[Observation]]] = defaultdict(lambda: defaultdict(list))
-    statuses: dict[OpKey, dict[int, dict[str, Observation]]] = defaultdict(lambda: defaultdict(dict))
+    statuses: dict[OpKey, dict[int, dict[str, Observation]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
     for key, obs in observations.items():
         if key.service != contract.service:
             continue
@@ -157,6 +230,12 @@ def compare(
         seen = {(m, p) for m, p, d in ops if d}
         for op in contract.operations:
             if (op.method, op.path) not in seen:
-                col.add(op, OperationRef(op.method, op.path), Issue("operation.unused", "operation", "", 0, 0),
-                        status=None, consumer=None, per_consumer={})
+                col.add(
+                    op,
+                    OperationRef(op.method, op.path),
+                    Issue("operation.unused", "operation", "", 0, 0),
+                    status=None,
+                    consumer=None,
+                    per_consumer={},
+                )
     return col.findings

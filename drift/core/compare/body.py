@@ -49,8 +49,12 @@ class BodyWalker:
         self._node([ref], root, "", out)
         return out
 
-    def _issue(self, rule: str, pointer: str, count: int, total: int, declared: Any, observed: Any) -> Issue:
-        return Issue(f"{self.prefix}.{rule}", self.prefix, pointer, count, total, declared, observed)
+    def _issue(
+        self, rule: str, pointer: str, count: int, total: int, declared: Any, observed: Any
+    ) -> Issue:
+        return Issue(
+            f"{self.prefix}.{rule}", self.prefix, pointer, count, total, declared, observed
+        )
 
     def _node(self, refs: list[SchemaRef], node: Node, pointer: str, out: list[Issue]) -> None:
         alts = self.index.alternatives_of(refs)
@@ -68,7 +72,9 @@ class BodyWalker:
         if node.items is not None and node.types.get("array"):
             arrays = [a for a in alts if a.allows("array")]
             if arrays and all(a.items for a in arrays):
-                self._node([r for a in arrays for r in a.items], node.items, join(pointer, WILDCARD), out)
+                self._node(
+                    [r for a in arrays for r in a.items], node.items, join(pointer, WILDCARD), out
+                )
 
     def _types(self, alts: list[Alternative], node: Node, pointer: str, out: list[Issue]) -> None:
         if any(a.types is None for a in alts):
@@ -76,8 +82,16 @@ class BodyWalker:
         allowed = frozenset().union(*(a.types or () for a in alts))
         bad = {t: c for t, c in node.types.items() if not type_allows(allowed, t)}
         if bad:
-            out.append(self._issue("type-mismatch", pointer, sum(bad.values()), node.count,
-                                   sorted(allowed), dict(sorted(node.types.items()))))
+            out.append(
+                self._issue(
+                    "type-mismatch",
+                    pointer,
+                    sum(bad.values()),
+                    node.count,
+                    sorted(allowed),
+                    dict(sorted(node.types.items())),
+                )
+            )
 
     def _formats(self, alts: list[Alternative], node: Node, pointer: str, out: list[Issue]) -> None:
         checked = [a.formats & FORMAT_CLASSES.keys() for a in alts]
@@ -87,9 +101,16 @@ class BodyWalker:
         bad = {c: n for c, n in node.formats.items() if c not in accepted}
         if bad:
             declared = sorted(set().union(*checked))
-            out.append(self._issue("format-mismatch", pointer, sum(bad.values()), node.types["string"],
-                                   declared[0] if len(declared) == 1 else declared,
-                                   dict(sorted(node.formats.items()))))
+            out.append(
+                self._issue(
+                    "format-mismatch",
+                    pointer,
+                    sum(bad.values()),
+                    node.types["string"],
+                    declared[0] if len(declared) == 1 else declared,
+                    dict(sorted(node.formats.items())),
+                )
+            )
 
     def _enum(self, alts: list[Alternative], node: Node, pointer: str, out: list[Issue]) -> None:
         assert node.values is not None
@@ -103,18 +124,37 @@ class BodyWalker:
             allowed = {_typed(v) for a in fitting for v in a.enum or ()}
             if _typed(value) not in allowed:
                 bad[str(value) if json_type == "string" else token.partition(":")[2]] = count
-                declared = sorted({repr(v) if not isinstance(v, str) else v
-                                   for a in fitting for v in a.enum or () if v is not None})
+                declared = sorted(
+                    {
+                        repr(v) if not isinstance(v, str) else v
+                        for a in fitting
+                        for v in a.enum or ()
+                        if v is not None
+                    }
+                )
         if bad:
-            out.append(self._issue("enum-violation", pointer, sum(bad.values()), node.count,
-                                   declared[:50], dict(sorted(bad.items()))))
+            out.append(
+                self._issue(
+                    "enum-violation",
+                    pointer,
+                    sum(bad.values()),
+                    node.count,
+                    declared[:50],
+                    dict(sorted(bad.items())),
+                )
+            )
 
     # -- objects ----------------------------------------------------------------------------
 
     def _declares(self, alt: Alternative, key: str) -> bool:
         if key == WILDCARD:
-            return bool(alt.additional or alt.additional_free or alt.pattern_properties
-                        or not alt.constrains_keys or alt.unresolved)
+            return bool(
+                alt.additional
+                or alt.additional_free
+                or alt.pattern_properties
+                or not alt.constrains_keys
+                or alt.unresolved
+            )
         if not alt.declares_key(key):
             return False
         wrong_way = alt.read_only if self.direction == "request" else alt.write_only
@@ -148,7 +188,9 @@ class BodyWalker:
             for k in [*node.props, *([WILDCARD] if node.extra else [])]:
                 chosen[k] = alts
                 if not any(self._declares(a, k) for a in alts):
-                    undeclared[k] = node.extra.count if k == WILDCARD and node.extra else node.present(k)
+                    undeclared[k] = (
+                        node.extra.count if k == WILDCARD and node.extra else node.present(k)
+                    )
             required = set.intersection(*(self._required(a) for a in alts))
             for k in required:
                 if node.objects - node.present(k) > 0:
@@ -156,12 +198,22 @@ class BodyWalker:
         for k, count in sorted(undeclared.items()):
             child = node.extra if k == WILDCARD else node.props.get(k)
             observed = dict(sorted(child.types.items())) if child is not None else None
-            out.append(self._issue("undocumented-field", join(pointer, k), count, node.objects, None, observed))
+            out.append(
+                self._issue(
+                    "undocumented-field", join(pointer, k), count, node.objects, None, observed
+                )
+            )
         for k, count in sorted(missing.items()):
-            out.append(self._issue("missing-required", join(pointer, k), count, node.objects, "required", None))
+            out.append(
+                self._issue(
+                    "missing-required", join(pointer, k), count, node.objects, "required", None
+                )
+            )
         self._children(chosen, node, pointer, out)
 
-    def _children(self, chosen: dict[str, list[Alternative]], node: Node, pointer: str, out: list[Issue]) -> None:
+    def _children(
+        self, chosen: dict[str, list[Alternative]], node: Node, pointer: str, out: list[Issue]
+    ) -> None:
         for key, alts in chosen.items():
             child = node.extra if key == WILDCARD else node.props.get(key)
             if child is None:
@@ -172,7 +224,9 @@ class BodyWalker:
                     schemas: list[SchemaRef] | None = alt.additional or None
                 else:
                     schemas = alt.child_schemas(key) if self._declares(alt, key) else None
-                if schemas == [] or (key == WILDCARD and schemas is None and self._declares(alt, key)):
+                if schemas == [] or (
+                    key == WILDCARD and schemas is None and self._declares(alt, key)
+                ):
                     refs = []
                     break  # declared without constraint in one branch: nothing to check below
                 refs.extend(schemas or [])

@@ -15,7 +15,7 @@ def _where(pointer: str) -> str:
 
 def _types(observed: Any) -> str:
     if isinstance(observed, dict):
-        return ", ".join(f"{k} ×{v}" for k, v in observed.items())
+        return ", ".join(f"{k} ({v})" for k, v in observed.items())
     return str(observed)
 
 
@@ -27,8 +27,18 @@ def _objects(kind: str, pointer: str) -> str:
     return f"`{parent}` objects"
 
 
-def describe(kind: str, op: OperationRef, pointer: str, subject: str, count: int, total: int,
-             declared: Any, observed: Any, consumer: str | None, sunset: str | None = None) -> str:
+def describe(
+    kind: str,
+    op: OperationRef,
+    pointer: str,
+    subject: str,
+    count: int,
+    total: int,
+    declared: Any,
+    observed: Any,
+    consumer: str | None,
+    sunset: str | None = None,
+) -> str:
     of = f"{count} of {total}"
     verb = "sent" if kind.startswith("request.") else "returned"
     if kind == "operation.undocumented":
@@ -38,26 +48,34 @@ def describe(kind: str, op: OperationRef, pointer: str, subject: str, count: int
     if kind == "operation.deprecated-in-use":
         who = consumer or "unidentified consumers"
         until = f" (sunset {sunset})" if sunset else ""
-        return f"{op.method} {op.path} is deprecated{until} but {who} still called it {count} times."
+        return (
+            f"{op.method} {op.path} is deprecated{until} but {who} still called it {count} times."
+        )
     if kind == "request.parameter.undocumented":
         return f"Parameter `{subject}` is sent in {of} requests but not declared."
     if kind == "request.parameter.missing-required":
         return f"Required parameter `{subject}` is absent in {of} requests."
     if kind.endswith(".undocumented-field"):
-        return f"Field {_where(pointer)} is {verb} in {of} {_objects(kind, pointer)} but not declared."
+        return (
+            f"Field {_where(pointer)} is {verb} in {of} {_objects(kind, pointer)} but not declared."
+        )
     if kind == "request.body.missing-required" and not pointer:
         return f"The request body is required but absent in {of} requests."
     if kind.endswith(".missing-required"):
         return f"Required field {_where(pointer)} is absent in {of} {_objects(kind, pointer)}."
     if kind.endswith(".type-mismatch"):
-        return (f"{_where(pointer)} has the wrong type in {of} values (observed {_types(observed)}); the contract says "
-                f"{' or '.join(declared) if isinstance(declared, list) else declared}.")
+        return (
+            f"{_where(pointer)} has the wrong type in {of} values (observed {_types(observed)}); the contract says "
+            f"{' or '.join(declared) if isinstance(declared, list) else declared}."
+        )
     if kind.endswith(".enum-violation"):
         values = ", ".join(f"{v!r}" for v in (observed or {}))
         return f"{_where(pointer)} has values outside the declared enum: {values} ({of} values)."
     if kind.endswith(".format-mismatch"):
-        return (f"{_where(pointer)} does not match format {declared} in {of} values "
-                f"(observed {_types(observed)}).")
+        return (
+            f"{_where(pointer)} does not match format {declared} in {of} values "
+            f"(observed {_types(observed)})."
+        )
     if kind == "response.status.undocumented":
         return f"Status {subject} is returned in {of} responses but not declared."
     if kind == "response.content-type.undocumented":

@@ -44,25 +44,52 @@ def _parameters(op: Operation, obs: Observation, location: str, policy: Policy) 
     check_unknown = location != "cookie" or any(p.location == "cookie" for p in op.parameters)
     for name, count in sorted(seen.items()):
         base = _base_name(name)
-        if (not check_unknown or any_name or base in names or name in names
-                or base.startswith(tuple(prefixes))):
+        if (
+            not check_unknown
+            or any_name
+            or base in names
+            or name in names
+            or base.startswith(tuple(prefixes))
+        ):
             continue
         if location == "header" and policy.header_ignored(name):
             continue
-        out.append(Issue("request.parameter.undocumented", f"request.{location}", join("", name),
-                         count, total, None, None, subject=name))
+        out.append(
+            Issue(
+                "request.parameter.undocumented",
+                f"request.{location}",
+                join("", name),
+                count,
+                total,
+                None,
+                None,
+                subject=name,
+            )
+        )
     for p in op.parameters:
         if p.location != location or not p.required:
             continue
         key = p.name.lower() if location == "header" else p.name
         present = sum(c for n, c in seen.items() if _base_name(n) == key or n.startswith(key + "["))
         if total - present > 0:
-            out.append(Issue("request.parameter.missing-required", f"request.{location}",
-                             join("", p.name), total - present, total, "required", None, subject=p.name))
+            out.append(
+                Issue(
+                    "request.parameter.missing-required",
+                    f"request.{location}",
+                    join("", p.name),
+                    total - present,
+                    total,
+                    "required",
+                    None,
+                    subject=p.name,
+                )
+            )
     return out
 
 
-def request_issues(op: Operation, obs: Observation, index: SchemaIndex, policy: Policy) -> list[Issue]:
+def request_issues(
+    op: Operation, obs: Observation, index: SchemaIndex, policy: Policy
+) -> list[Issue]:
     out: list[Issue] = []
     for location in ("query", "header", "cookie"):
         out.extend(_parameters(op, obs, location, policy))
@@ -71,8 +98,17 @@ def request_issues(op: Operation, obs: Observation, index: SchemaIndex, policy: 
         return out
     empty = obs.request.states.get(BodyState.EMPTY, 0)
     if body.required and empty:
-        out.append(Issue("request.body.missing-required", "request.body", "", empty, obs.request.count,
-                         "required", None))
+        out.append(
+            Issue(
+                "request.body.missing-required",
+                "request.body",
+                "",
+                empty,
+                obs.request.count,
+                "required",
+                None,
+            )
+        )
     walker = BodyWalker(index, "request")
     for media, shapes in sorted(obs.request.bodies.items()):
         content = match_media(media, body.content)

@@ -20,10 +20,20 @@ class Dialect:
     boolean_schemas: bool
 
 
-OAS30 = Dialect("3.0", nullable_keyword="nullable", boolean_exclusive_bounds=True,
-                ref_siblings_apply=False, boolean_schemas=False)
-OAS31 = Dialect("3.1", nullable_keyword=None, boolean_exclusive_bounds=False,
-                ref_siblings_apply=True, boolean_schemas=True)
+OAS30 = Dialect(
+    "3.0",
+    nullable_keyword="nullable",
+    boolean_exclusive_bounds=True,
+    ref_siblings_apply=False,
+    boolean_schemas=False,
+)
+OAS31 = Dialect(
+    "3.1",
+    nullable_keyword=None,
+    boolean_exclusive_bounds=False,
+    ref_siblings_apply=True,
+    boolean_schemas=True,
+)
 
 
 def dialect_for(version: str) -> Dialect | None:

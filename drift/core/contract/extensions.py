@@ -42,7 +42,9 @@ def parse_rate(value: Any) -> float | None:
     return None
 
 
-def _numbers(raw: Any, parse: Any, where: str, problems: list[tuple[str, str]]) -> dict[str, float] | None:
+def _numbers(
+    raw: Any, parse: Any, where: str, problems: list[tuple[str, str]]
+) -> dict[str, float] | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
@@ -76,8 +78,12 @@ def parse_guarantees(
         problems.append((f"{where}/x-consumers", f"expected a list of consumer names, got {raw!r}"))
     stability = node.get("x-stability", parent.stability)
     if stability is not None and stability not in STABILITIES:
-        problems.append((f"{where}/x-stability",
-                         f"unknown stability {stability!r}; use one of {', '.join(STABILITIES)}"))
+        problems.append(
+            (
+                f"{where}/x-stability",
+                f"unknown stability {stability!r}; use one of {', '.join(STABILITIES)}",
+            )
+        )
         stability = parent.stability
     latency = _numbers(node.get("x-latency"), parse_duration_ms, f"{where}/x-latency", problems)
     rate = _numbers(node.get("x-rate-limit"), parse_rate, f"{where}/x-rate-limit", problems)

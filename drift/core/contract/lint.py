@@ -28,17 +28,29 @@ def _check(node: dict[str, Any], pointer: str, dialect: Dialect) -> list[tuple[s
                 found.append((join(pointer, "required"), f"{name!r} is listed twice in 'required'"))
             seen.add(name)
     if dialect.nullable_keyword is None and "nullable" in node and "type" in node:
-        found.append((join(pointer, "nullable"),
-                      "'nullable' is not an OpenAPI 3.1 keyword; drift honours it, but write "
-                      "type: [..., 'null'] instead"))
+        found.append(
+            (
+                join(pointer, "nullable"),
+                "'nullable' is not an OpenAPI 3.1 keyword; drift honours it, but write "
+                "type: [..., 'null'] instead",
+            )
+        )
     if dialect.boolean_exclusive_bounds is False:
         for key in ("exclusiveMinimum", "exclusiveMaximum"):
             if isinstance(node.get(key), bool):
-                found.append((join(pointer, key),
-                              f"boolean {key!r} is OpenAPI 3.0 style; in 3.1 it is a number"))
+                found.append(
+                    (
+                        join(pointer, key),
+                        f"boolean {key!r} is OpenAPI 3.0 style; in 3.1 it is a number",
+                    )
+                )
     if dialect.boolean_exclusive_bounds and isinstance(node.get("type"), list):
-        found.append((join(pointer, "type"),
-                      "a list of types is OpenAPI 3.1 style; in 3.0 use one type plus nullable"))
+        found.append(
+            (
+                join(pointer, "type"),
+                "a list of types is OpenAPI 3.1 style; in 3.0 use one type plus nullable",
+            )
+        )
     return found
 
 

@@ -67,7 +67,9 @@ class _Builder:
             try:
                 node = self.resolver.lookup(ref).contents
             except Exception:
-                self.problem(pointer, f"cannot resolve $ref {ref!r}; fix the reference or add the file")
+                self.problem(
+                    pointer, f"cannot resolve $ref {ref!r}; fix the reference or add the file"
+                )
                 return None
         self.problem(pointer, "$ref chain too long (a cycle?)")
         return None
@@ -87,21 +89,30 @@ class _Builder:
             param = self.deref(item, where)
             if param is None:
                 continue
-            name, location = (param.get("name"), param.get("in")) if isinstance(param, dict) else (None, None)
+            name, location = (
+                (param.get("name"), param.get("in")) if isinstance(param, dict) else (None, None)
+            )
             if not isinstance(name, str) or location not in ("query", "header", "path", "cookie"):
-                self.problem(where, "a parameter needs a string 'name' and 'in' of query/header/path/cookie")
+                self.problem(
+                    where, "a parameter needs a string 'name' and 'in' of query/header/path/cookie"
+                )
                 continue
             schema = param.get("schema")
-            if schema is None and isinstance(param.get("content"), dict):
-                schema = next(iter(param["content"].values()), {}).get("schema")
+            content = param.get("content")
+            if schema is None and isinstance(content, dict) and content:
+                first = next(iter(content.values()))
+                schema = first.get("schema") if isinstance(first, dict) else None
             style = param.get("style")
             explode = param.get("explode", style in (None, "form"))
             target = self.deref(schema, join(where, "schema")) if isinstance(schema, dict) else None
             any_names = (
                 location == "query"
                 and isinstance(target, dict)
-                and (target.get("type") == "object" or "properties" in target
-                     or "additionalProperties" in target)
+                and (
+                    target.get("type") == "object"
+                    or "properties" in target
+                    or "additionalProperties" in target
+                )
                 and (style == "deepObject" or (style in (None, "form") and explode))
             )
             out[(location, name.lower() if location == "header" else name)] = Parameter(
@@ -121,7 +132,10 @@ class _Builder:
                 self.problem(pointer, "content must be a mapping of media types")
             return ()
         return tuple(
-            Content(normalise_media_type(str(mt)), self.schema(m.get("schema") if isinstance(m, dict) else None))
+            Content(
+                normalise_media_type(str(mt)),
+                self.schema(m.get("schema") if isinstance(m, dict) else None),
+            )
             for mt, m in raw.items()
         )
 
@@ -135,27 +149,37 @@ class _Builder:
             where = join(pointer, code)
             if status != "DEFAULT" and not _STATUS.match(status):
                 if not status.startswith("X-"):
-                    self.problem(where, f"{code!r} is not a status code, a range like 2XX, or 'default'")
+                    self.problem(
+                        where, f"{code!r} is not a status code, a range like 2XX, or 'default'"
+                    )
                 continue
             response = self.deref(item, where)
             if not isinstance(response, dict):
                 continue
             status = "default" if status == "DEFAULT" else status
-            out[status] = Response(status, self.content(response.get("content"), join(where, "content")))
+            out[status] = Response(
+                status, self.content(response.get("content"), join(where, "content"))
+            )
         return out
 
     def request_body(self, raw: Any, pointer: str) -> RequestBody | None:
         body = self.deref(raw, pointer)
         if not isinstance(body, dict):
             return None
-        return RequestBody(bool(body.get("required")), self.content(body.get("content"), join(pointer, "content")))
+        return RequestBody(
+            bool(body.get("required")), self.content(body.get("content"), join(pointer, "content"))
+        )
 
     def security_params(self, doc: dict[str, Any]) -> tuple[tuple[str, str], ...]:
         schemes = (doc.get("components") or {}).get("securitySchemes") or {}
         out = []
         for scheme in schemes.values() if isinstance(schemes, dict) else ():
             scheme = self.deref(scheme, "/components/securitySchemes")
-            if isinstance(scheme, dict) and scheme.get("type") == "apiKey" and isinstance(scheme.get("name"), str):
+            if (
+                isinstance(scheme, dict)
+                and scheme.get("type") == "apiKey"
+                and isinstance(scheme.get("name"), str)
+            ):
                 name = scheme["name"]
                 location = scheme.get("in", "header")
                 out.append((location, name.lower() if location == "header" else name))
@@ -164,8 +188,12 @@ class _Builder:
     def operations(self, doc: dict[str, Any], root: Guarantees) -> list[Operation]:
         paths = doc.get("paths") or {}
         if not isinstance(paths, dict):
-            raise ContractError("'paths' must be a mapping of path templates", file=self.source,
-                                pointer="/paths", hint="see the OpenAPI 'Paths Object'")
+            raise ContractError(
+                "'paths' must be a mapping of path templates",
+                file=self.source,
+                pointer="/paths",
+                hint="see the OpenAPI 'Paths Object'",
+            )
         security = self.security_params(doc)
         out: list[Operation] = []
         for path, raw_item in paths.items():
@@ -190,8 +218,14 @@ class _Builder:
         return out
 
     def operation(
-        self, method: str, path: str, op: dict[str, Any], shared: dict[tuple[str, str], Parameter],
-        root: Guarantees, security: tuple[tuple[str, str], ...], where: str,
+        self,
+        method: str,
+        path: str,
+        op: dict[str, Any],
+        shared: dict[tuple[str, str], Parameter],
+        root: Guarantees,
+        security: tuple[tuple[str, str], ...],
+        where: str,
     ) -> Operation:
         params = {**shared, **self.parameters(op.get("parameters"), join(where, "parameters"))}
         notes: list[tuple[str, str]] = []
@@ -222,7 +256,8 @@ def _base_paths(doc: dict[str, Any]) -> tuple[str, ...]:
         if not isinstance(server, dict) or not isinstance(server.get("url"), str):
             continue
         url = server["url"]
-        variables = server.get("variables") if isinstance(server.get("variables"), dict) else {}
+        raw_vars = server.get("variables")
+        variables: dict[str, Any] = raw_vars if isinstance(raw_vars, dict) else {}
         for name, var in variables.items():
             default = var.get("default", "") if isinstance(var, dict) else ""
             url = url.replace("{" + str(name) + "}", str(default))
@@ -243,26 +278,41 @@ def build_contract(
     """
     doc = documents.get(root_uri)
     if not isinstance(doc, dict):
-        raise ContractError("not an OpenAPI document: expected a mapping at the top level",
-                            file=source, pointer="", hint="check the file is an OpenAPI 3.x or Swagger 2.0 document")
+        raise ContractError(
+            "not an OpenAPI document: expected a mapping at the top level",
+            file=source,
+            pointer="",
+            hint="check the file is an OpenAPI 3.x or Swagger 2.0 document",
+        )
     pre_problems: list[Problem] = []
     if str(doc.get("swagger", "")).startswith("2"):
         from drift.core.contract.swagger2 import convert_swagger2
 
         doc, converted = convert_swagger2(doc)
-        pre_problems = [Problem(source, p.pointer, f"Swagger 2.0 conversion: {p.message}") for p in converted]
+        pre_problems = [
+            Problem(source, p.pointer, f"Swagger 2.0 conversion: {p.message}") for p in converted
+        ]
         documents = {**documents, root_uri: doc}
     version = doc.get("openapi")
     if not isinstance(version, str):
-        raise ContractError("no 'openapi' version field: drift reads OpenAPI 3.0/3.1 and Swagger 2.0",
-                            file=source, pointer="/openapi", hint="add e.g. openapi: 3.0.3 at the top")
+        raise ContractError(
+            "no 'openapi' version field: drift reads OpenAPI 3.0/3.1 and Swagger 2.0",
+            file=source,
+            pointer="/openapi",
+            hint="add e.g. openapi: 3.0.3 at the top",
+        )
     dialect = dialect_for(version)
     if dialect is None:
-        raise ContractError(f"unsupported OpenAPI version {version!r}", file=source, pointer="/openapi",
-                            hint="drift reads OpenAPI 3.0.x and 3.1.x (and Swagger 2.0 by conversion)")
+        raise ContractError(
+            f"unsupported OpenAPI version {version!r}",
+            file=source,
+            pointer="/openapi",
+            hint="drift reads OpenAPI 3.0.x and 3.1.x (and Swagger 2.0 by conversion)",
+        )
     builder = _Builder(documents, root_uri, source)
     builder.problems.extend(pre_problems)
-    info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
+    raw_info = doc.get("info")
+    info: dict[str, Any] = raw_info if isinstance(raw_info, dict) else {}
     title = str(info.get("title") or "")
     notes: list[tuple[str, str]] = []
     root_guarantees = parse_guarantees(doc, Guarantees(), "", notes)
