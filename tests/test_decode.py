@@ -1,5 +1,5 @@
 """Tests for bounded Content-Encoding decoding and JSON body classification."""
-# ruff: noqa: SIM300  (the project style is `assert expected == actual`)
+
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Tests for the HAR 1.2 reader: entries become name-only exchanges, bad entries are counted."""
-# ruff: noqa: SIM300  (the project style is `assert expected == actual`)
+
 
 from __future__ import annotations
 

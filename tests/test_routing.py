@@ -1,5 +1,5 @@
 """Declared routing (`drift.core.routing`) and undeclared path templating (`drift.core.templating`)."""
-# ruff: noqa: SIM300  (the project style is `assert expected == actual`)
+
 
 from __future__ import annotations
 
