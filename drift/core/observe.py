@@ -12,7 +12,7 @@ from collections import Counter
 
 from drift.core.contract.model import Contract, Operation
 from drift.core.exchange import Body, BodyState, Exchange
-from drift.core.observation import BodyStats, MessageStats, Observation, ObservationKey, merge_all
+from drift.core.observation import BodyStats, MessageStats, Observation, ObservationKey
 from drift.core.routing import Router
 from drift.core.templating import PathTemplater
 
@@ -111,21 +111,16 @@ class Observer:
         return path
 
     def snapshot(self) -> dict[ObservationKey, Observation]:
-        """Observations so far, with raw undeclared paths folded into inferred templates."""
+        """Observations so far (copies), raw undeclared paths folded into inferred templates."""
         out: dict[ObservationKey, Observation] = {}
         for key, obs in self._observations.items():
             if not key.declared and key.path in self._pending:
-                templated = ObservationKey(
-                    key.service,
-                    key.method,
-                    self.templater.template(key.path),
-                    False,
-                    key.consumer,
-                    key.status,
+                template = self.templater.template(key.path)
+                key = ObservationKey(
+                    key.service, key.method, template, False, key.consumer, key.status
                 )
-                out = merge_all(out, {templated: obs})
-            else:
-                out = merge_all(out, {key: obs})
+            previous = out.get(key)
+            out[key] = previous.merge(obs) if previous is not None else obs.merge(Observation())
         return out
 
     def clear(self) -> None:
