@@ -1,0 +1,5 @@
+"""`python -m drift` runs the CLI."""
+
+from drift.cli import main
+
+main()
