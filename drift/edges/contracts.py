@@ -14,12 +14,13 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from drift.core.contract.model import Contract, Problem
 from drift.core.contract.openapi import build_contract
-from drift.edges.documents import line_of, read_document
+from drift.edges.documents import lines_of, read_document
 
 __all__ = ["load_contract"]
 
 log = logging.getLogger(__name__)
 MAX_FILES = 500
+MAX_LOCATED = 100
 
 
 def _external_refs(doc: Any) -> set[str]:
@@ -58,6 +59,16 @@ def _collect(root: Path) -> tuple[dict[str, Any], list[str]]:
     return documents, skipped
 
 
+def _locate(root: Path, problems: list[Problem]) -> list[Problem]:
+    """Add line numbers to the first problems (reading the file's node tree costs ~1 s per MB)."""
+    if not problems:
+        return problems
+    lines = lines_of(
+        root, [p.pointer for p in problems[:MAX_LOCATED] if p.line is None and p.pointer]
+    )
+    return [replace(p, line=lines.get(p.pointer)) if p.line is None else p for p in problems]
+
+
 def load_contract(path: str | Path, *, service: str | None = None) -> Contract:
     """Read and build the contract; raises InputError/ContractError with file, line and pointer."""
     root = Path(path)
@@ -68,11 +79,7 @@ def load_contract(path: str | Path, *, service: str | None = None) -> Contract:
         Problem(str(root), "", f"remote $ref {ref!r} not fetched; schemas behind it are unchecked")
         for ref in sorted(set(remote))
     ]
-    if problems and len(problems) <= 50:
-        problems = [
-            p if p.line is not None or not p.pointer else replace(p, line=line_of(root, p.pointer))
-            for p in problems
-        ]
+    problems = _locate(root, problems)
     log.info(
         "contract loaded",
         extra={

@@ -17,7 +17,7 @@ import yaml
 from drift.core.pointer import split
 from drift.errors import InputError
 
-__all__ = ["line_of", "read_document"]
+__all__ = ["lines_of", "read_document"]
 
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -95,16 +95,8 @@ def read_document(path: Path) -> Any:
     return _parse_yaml(data, path)
 
 
-def line_of(path: Path, pointer: str) -> int | None:
-    """1-based line of the node at `pointer` in a YAML or JSON file, or None.
-
-    Used only on the error path (composing a big file costs about a second).
-    """
-    try:
-        node = yaml.compose(path.read_bytes(), Loader=_Loader)
-    except (OSError, yaml.YAMLError):
-        return None
-    line = None
+def _line(root: yaml.Node, pointer: str) -> int | None:
+    node, line = root, None
     for segment in split(pointer):
         if isinstance(node, yaml.MappingNode):
             match = next((v for k, v in node.value if str(k.value) == segment), None)
@@ -121,3 +113,17 @@ def line_of(path: Path, pointer: str) -> int | None:
         node = match
         line = node.start_mark.line + 1
     return line
+
+
+def lines_of(path: Path, pointers: list[str]) -> dict[str, int]:
+    """1-based line of each pointer's node in a YAML or JSON file (best effort, error path only)."""
+    if not pointers:
+        return {}
+    try:
+        root = yaml.compose(path.read_bytes(), Loader=_Loader)
+    except (OSError, yaml.YAMLError):
+        return {}
+    if root is None:
+        return {}
+    found = {p: _line(root, p) for p in pointers}
+    return {p: line for p, line in found.items() if line is not None}
