@@ -14,7 +14,7 @@ from typing import Any
 
 from drift.core.valueclass import json_type, string_class
 
-__all__ = ["MAX_KEYS", "MAX_KEYSETS", "MAX_VALUES", "WILDCARD", "Node"]
+__all__ = ["MAX_KEYS", "MAX_KEYSETS", "MAX_VALUES", "WILDCARD", "Node", "is_sensitive_name"]
 
 MAX_VALUES = 24
 MAX_KEYSETS = 32
@@ -24,11 +24,71 @@ WILDCARD = "*"  # stands for "any key" in objects used as maps (and every item i
 
 _WORD = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]{0,39}$")
 _KEY = re.compile(r"^[A-Za-z_$@][A-Za-z0-9_$@.\-]{0,63}$")
-_SENSITIVE = re.compile(
-    r"pass|secret|token|auth|session|cookie|credential|api_?key|private|email|phone|mobile|"
-    r"card|iban|ssn|address|street|zip|postal|birth|name|ip_?addr|lat|lon|geo",
-    re.IGNORECASE,
+# Field names whose values are never kept, even as small enums. Long words match anywhere in
+# the name (`userPassword`); short ones only as a whole word part (`zip`, not `zipped`… `platform`).
+_SENSITIVE_ANYWHERE = (
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "credential",
+    "apikey",
+    "email",
+    "phone",
+    "mobile",
+    "address",
+    "birth",
+    "iban",
+    "session",
+    "cookie",
+    "postal",
+    "postcode",
+    "latitude",
+    "longitude",
+    "firstname",
+    "lastname",
+    "surname",
+    "fullname",
+    "username",
+    "signature",
 )
+_SENSITIVE_WORDS = frozenset(
+    {
+        "pass",
+        "pwd",
+        "pin",
+        "auth",
+        "key",
+        "name",
+        "card",
+        "cvv",
+        "cvc",
+        "pan",
+        "ssn",
+        "tax",
+        "zip",
+        "lat",
+        "lon",
+        "lng",
+        "geo",
+        "ip",
+        "dob",
+        "tel",
+        "mail",
+        "street",
+        "city",
+        "account",
+    }
+)
+_WORD_PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def is_sensitive_name(name: str) -> bool:
+    """Whether a field name suggests personal or secret data (its values are not kept)."""
+    lower = name.lower()
+    if any(word in lower for word in _SENSITIVE_ANYWHERE):
+        return True
+    return any(part.lower() in _SENSITIVE_WORDS for part in _WORD_PARTS.findall(name))
 
 
 def _key_is_name(key: str) -> bool:
@@ -89,7 +149,7 @@ class Node:
     def _add_value(self, value: Any, t: str, name: str) -> None:
         values = self.values
         assert values is not None
-        token = _value_token(value, t) if not _SENSITIVE.search(name) else None
+        token = _value_token(value, t) if not is_sensitive_name(name) else None
         if token is None:
             if t in ("string", "integer"):
                 self.values = None

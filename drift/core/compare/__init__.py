@@ -193,6 +193,16 @@ def _operation_findings(
             )
 
 
+def _lookup(
+    declared: Mapping[tuple[str, str], Operation], method: str, path: str
+) -> Operation | None:
+    """The declared operation; HEAD is served by GET where HEAD is not declared (as routing does)."""
+    op = declared.get((method, path))
+    if op is None and method == "HEAD":
+        op = declared.get(("GET", path))
+    return op
+
+
 def compare(
     contract: Contract,
     observations: Mapping[ObservationKey, Observation],
@@ -214,13 +224,14 @@ def compare(
     for key, obs in observations.items():
         if key.service != contract.service:
             continue
-        op_key = (key.method, key.path, key.declared and (key.method, key.path) in declared)
+        known = key.declared and _lookup(declared, key.method, key.path) is not None
+        op_key = (key.method, key.path, known)
         ops[op_key][key.consumer].append(obs)
         per = statuses[op_key][key.status]
         per[key.consumer] = per[key.consumer].merge(obs) if key.consumer in per else obs
     for op_key, by_consumer in sorted(ops.items()):
         method, path, is_declared = op_key
-        op = declared.get((method, path)) if is_declared else None
+        op = _lookup(declared, method, path) if is_declared else None
         ref = OperationRef(method, path, is_declared)
         _operation_findings(col, op, ref, by_consumer)
         if op is not None:

@@ -7,6 +7,7 @@ the size of the contract. A field is declared if any `allOf` member declares it,
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from drift.core.compare.issue import Issue
@@ -126,7 +127,7 @@ class BodyWalker:
                 bad[str(value) if json_type == "string" else token.partition(":")[2]] = count
                 declared = sorted(
                     {
-                        repr(v) if not isinstance(v, str) else v
+                        v if isinstance(v, str) else json.dumps(v)
                         for a in fitting
                         for v in a.enum or ()
                         if v is not None

@@ -190,6 +190,12 @@ class SchemaIndex:
             branches = _as_list(schema.get(keyword))
             if branches:
                 alts = self._cross(alts, self.alternatives_of([target.child(b) for b in branches]))
+        if _nullable(schema):
+            # `nullable` on a wrapper without `type` (`{nullable: true, allOf: [$ref]}`) is the
+            # common 3.0 idiom for a nullable reference: it applies to the combined result.
+            for alt in alts:
+                if alt.types is not None:
+                    alt.types = alt.types | {"null"}
         return alts
 
     @staticmethod
@@ -199,7 +205,7 @@ class SchemaIndex:
 
     def _own(self, schema: dict[str, Any], ref: SchemaRef) -> Alternative:
         alt = Alternative(types=_types(schema))
-        nullable = schema.get("nullable") is True or schema.get("x-nullable") is True
+        nullable = _nullable(schema)
         if nullable and alt.types is not None:
             alt.types = alt.types | {"null"}
         props = schema.get("properties")
@@ -257,6 +263,10 @@ class SchemaIndex:
             alt.deprecated.add(name)
         if merged.get("x-stability") == "incidental":
             alt.incidental.add(name)
+
+
+def _nullable(schema: dict[str, Any]) -> bool:
+    return schema.get("nullable") is True or schema.get("x-nullable") is True
 
 
 def _types(schema: dict[str, Any]) -> frozenset[str] | None:
