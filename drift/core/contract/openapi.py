@@ -268,6 +268,19 @@ def _base_paths(doc: dict[str, Any]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _collapse(problems: list[Problem], keep: int = 3) -> list[Problem]:
+    """The same message at many places: show a few, then count the rest."""
+    by_message: dict[str, list[Problem]] = {}
+    for problem in problems:
+        by_message.setdefault(problem.message, []).append(problem)
+    out: list[Problem] = []
+    for message, group in by_message.items():
+        out.extend(group[:keep])
+        if len(group) > keep:
+            out.append(Problem(group[0].file, "", f"… and {len(group) - keep} more: {message}"))
+    return out
+
+
 def build_contract(
     documents: Mapping[str, Any], root_uri: str, *, source: str, service: str | None = None
 ) -> Contract:
@@ -288,10 +301,10 @@ def build_contract(
     if str(doc.get("swagger", "")).startswith("2"):
         from drift.core.contract.swagger2 import convert_swagger2
 
-        doc, converted = convert_swagger2(doc)
-        pre_problems = [
-            Problem(source, p.pointer, f"Swagger 2.0 conversion: {p.message}") for p in converted
-        ]
+        doc, converted = convert_swagger2({**doc, "swagger": "2.0"})  # YAML may read 2.0 as a float
+        pre_problems = _collapse(
+            [Problem(source, p.pointer, f"Swagger 2.0 conversion: {p.message}") for p in converted]
+        )
         documents = {**documents, root_uri: doc}
     version = doc.get("openapi")
     if not isinstance(version, str):
