@@ -10,6 +10,7 @@ more than `MAX_VALUES` distinct values are seen.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from drift.core.valueclass import json_type, string_class
@@ -83,6 +84,7 @@ _SENSITIVE_WORDS = frozenset(
 _WORD_PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
+@lru_cache(maxsize=4096)
 def is_sensitive_name(name: str) -> bool:
     """Whether a field name suggests personal or secret data (its values are not kept)."""
     lower = name.lower()
@@ -91,6 +93,7 @@ def is_sensitive_name(name: str) -> bool:
     return any(part.lower() in _SENSITIVE_WORDS for part in _WORD_PARTS.findall(name))
 
 
+@lru_cache(maxsize=4096)
 def _key_is_name(key: str) -> bool:
     """Keys that read like field names are kept; keys that look like data (ids, emails) are not."""
     return bool(_KEY.match(key)) and string_class(key) == "string" and not key[:1].isdigit()
