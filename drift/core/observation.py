@@ -12,8 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from genson import SchemaBuilder
+from genson.schema.strategies import Object
 
-from drift.core.shape import Node
+from drift.core.shape import MAX_DEPTH, MAX_KEYS, Node, is_name_key
 
 __all__ = ["BodyStats", "MessageStats", "Observation", "ObservationKey", "merge_all"]
 
@@ -30,6 +31,44 @@ class ObservationKey:
     status: int
 
 
+class _Object(Object):  # type: ignore[misc]
+    """genson's object strategy, made sound to merge and safe to store.
+
+    `required: []` is always written (genson drops it, and a later merge would then read "no
+    information" and resurrect required keys); keys that look like data (ids, emails) and
+    names past MAX_KEYS are left out (the shape stats keep them under `*`), so no value
+    reaches the schema and the schema stays bounded.
+    """
+
+    def __init__(self, node_class: Any) -> None:
+        super().__init__(node_class)
+        self._include_empty_required = True
+
+    def add_object(self, obj: dict[str, Any]) -> None:
+        known = self._properties
+        if all(k in known or (is_name_key(k) and len(known) < MAX_KEYS) for k in obj):
+            super().add_object(obj)
+            return
+        safe: dict[str, Any] = {}
+        for key, value in obj.items():
+            if key in known or (is_name_key(key) and len(known) + len(safe) < MAX_KEYS):
+                safe[key] = value
+        super().add_object(safe)  # other keys stay out: JSON Schema lets unlisted keys through
+
+
+class _Builder(SchemaBuilder):  # type: ignore[misc]
+    EXTRA_STRATEGIES = (_Object,)
+
+
+def _pruned(value: Any, depth: int = 0) -> Any:
+    """A copy cut at MAX_DEPTH (genson recurses without a limit)."""
+    if isinstance(value, dict):
+        return {} if depth >= MAX_DEPTH else {k: _pruned(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [] if depth >= MAX_DEPTH else [_pruned(v, depth + 1) for v in value]
+    return value
+
+
 class BodyStats:
     """Shape of the JSON bodies of one media type: a genson schema plus per-pointer stats."""
 
@@ -37,15 +76,15 @@ class BodyStats:
 
     def __init__(self) -> None:
         self.root = Node()
-        self._builder = SchemaBuilder(schema_uri=None)
+        self._builder = _Builder(schema_uri=None)
 
     @property
     def samples(self) -> int:
         return self.root.count
 
     def add(self, value: Any) -> None:
-        self.root.add(value)
-        self._builder.add_object(value)
+        truncated = self.root.add(value)
+        self._builder.add_object(_pruned(value) if truncated else value)
 
     def schema(self) -> dict[str, Any]:
         return _canonical(self._builder.to_schema())  # type: ignore[no-any-return]

@@ -14,13 +14,13 @@ from drift.core.contract.model import Contract, Operation
 from drift.core.exchange import Body, BodyState, Exchange
 from drift.core.observation import BodyStats, MessageStats, Observation, ObservationKey
 from drift.core.routing import Router
-from drift.core.templating import PathTemplater
+from drift.core.templating import PathTemplater, classify_segment
 
 __all__ = ["MAX_PARAM_NAMES", "Observer"]
 
 MAX_PARAM_NAMES = 128
 MAX_PENDING_PATHS = 5_000
-_NAME = re.compile(r"^[A-Za-z0-9_.\-\[\]$@:]{1,64}$")
+_NAME = re.compile(r"[A-Za-z0-9_.\-\[\]$]{1,64}")
 _INVALID_NAME = "(invalid name)"
 
 
@@ -28,7 +28,9 @@ def _names(names: tuple[str, ...], lower: bool = False) -> set[str]:
     out: set[str] = set()
     for name in names:
         name = name.lower() if lower else name
-        out.add(name if _NAME.match(name) else _INVALID_NAME)
+        # names that look like values (ids, tokens, emails) are data, not parameter names
+        valid = _NAME.fullmatch(name) and classify_segment(name) is None
+        out.add(name if valid else _INVALID_NAME)
     return out
 
 

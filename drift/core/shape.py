@@ -15,7 +15,16 @@ from typing import Any
 
 from drift.core.valueclass import json_type, string_class
 
-__all__ = ["MAX_KEYS", "MAX_KEYSETS", "MAX_VALUES", "WILDCARD", "Node", "is_sensitive_name"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_KEYS",
+    "MAX_KEYSETS",
+    "MAX_VALUES",
+    "WILDCARD",
+    "Node",
+    "is_name_key",
+    "is_sensitive_name",
+]
 
 MAX_VALUES = 24
 MAX_KEYSETS = 32
@@ -27,81 +36,37 @@ _WORD = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]{0,39}$")
 _KEY = re.compile(r"^[A-Za-z_$@][A-Za-z0-9_$@.\-]{0,63}$")
 # Field names whose values are never kept, even as small enums. Long words match anywhere in
 # the name (`userPassword`); short ones only as a whole word part (`zip`, not `zipped`… `platform`).
-_SENSITIVE_ANYWHERE = (
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "credential",
-    "apikey",
-    "email",
-    "phone",
-    "mobile",
-    "address",
-    "birth",
-    "iban",
-    "session",
-    "cookie",
-    "postal",
-    "postcode",
-    "latitude",
-    "longitude",
-    "firstname",
-    "lastname",
-    "surname",
-    "fullname",
-    "username",
-    "signature",
+_SENSITIVE_ANYWHERE = tuple(
+    """password passwd passphrase passcode passport secret token credential apikey authoriz
+    signature session cookie email phone mobile address postal postcode birth iban latitude
+    longitude firstname lastname surname fullname username securitycode nationalid license""".split()
 )
 _SENSITIVE_WORDS = frozenset(
-    {
-        "pass",
-        "pwd",
-        "pin",
-        "auth",
-        "key",
-        "name",
-        "card",
-        "cvv",
-        "cvc",
-        "pan",
-        "ssn",
-        "tax",
-        "zip",
-        "lat",
-        "lon",
-        "lng",
-        "geo",
-        "ip",
-        "dob",
-        "tel",
-        "mail",
-        "street",
-        "city",
-        "account",
-    }
+    """pass pw pwd pin otp totp mfa auth key name card cvv cvc pan ssn tax zip lat lon lng geo
+    ip dob tel mail street city account""".split()
 )
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
 _WORD_PARTS = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 
 
 @lru_cache(maxsize=4096)
 def is_sensitive_name(name: str) -> bool:
     """Whether a field name suggests personal or secret data (its values are not kept)."""
-    lower = name.lower()
-    if any(word in lower for word in _SENSITIVE_ANYWHERE):
+    compact = _NOT_ALNUM.sub("", name.lower())
+    if any(word in compact for word in _SENSITIVE_ANYWHERE):
         return True
     return any(part.lower() in _SENSITIVE_WORDS for part in _WORD_PARTS.findall(name))
 
 
 @lru_cache(maxsize=4096)
-def _key_is_name(key: str) -> bool:
+def is_name_key(key: str) -> bool:
     """Keys that read like field names are kept; keys that look like data (ids, emails) are not."""
-    return bool(_KEY.match(key)) and string_class(key) == "string" and not key[:1].isdigit()
+    return bool(_KEY.fullmatch(key)) and string_class(key) == "string" and not key[:1].isdigit()
 
 
 def _value_token(value: Any, t: str) -> str | None:
     if t == "string":
-        return "s:" + value if _WORD.match(value) else None
+        return "s:" + value if _WORD.fullmatch(value) else None
     if t == "integer" and -1000 < value < 1000:
         return f"i:{int(value)}"
     if t == "boolean":
@@ -126,8 +91,11 @@ class Node:
 
     # -- building ---------------------------------------------------------------------------
 
-    def add(self, value: Any, name: str = "", depth: int = 0) -> None:
-        """Record one value seen at this node (name = the property it sits under)."""
+    def add(self, value: Any, name: str = "", depth: int = 0) -> bool:
+        """Record one value seen at this node (name = the property it sits under).
+
+        Returns True when the value went deeper than MAX_DEPTH (the part below was not walked).
+        """
         self.count += 1
         t = json_type(value)
         self.types[t] = self.types.get(t, 0) + 1
@@ -138,16 +106,19 @@ class Node:
                 self.values = None
         if self.values is not None:
             self._add_value(value, t, name)
-        if depth >= MAX_DEPTH:
-            return
         if t == "object":
-            self._add_object(value, depth)
-        elif t == "array":
+            return depth >= MAX_DEPTH or self._add_object(value, name, depth)
+        if t == "array":
+            if depth >= MAX_DEPTH:
+                return True
             items = self.items
             if items is None:
                 items = self.items = Node()
+            truncated = False
             for item in value:
-                items.add(item, name, depth + 1)
+                truncated |= items.add(item, name, depth + 1)
+            return truncated
+        return False
 
     def _add_value(self, value: Any, t: str, name: str) -> None:
         values = self.values
@@ -161,25 +132,46 @@ class Node:
         if len(values) > MAX_VALUES:
             self.values = None
 
-    def _add_object(self, value: dict[str, Any], depth: int) -> None:
-        keys: list[str] = []
-        for key, child_value in value.items():
-            if _key_is_name(key) and (key in self.props or len(self.props) < MAX_KEYS):
-                child = self.props.get(key)
-                if child is None:
-                    child = self.props[key] = Node()
-                keys.append(key)
-            else:
-                child = self.extra
-                if child is None:
-                    child = self.extra = Node()
-                keys.append(WILDCARD)
-            child.add(child_value, key, depth + 1)
+    def _child(self, key: str) -> tuple[str, Node]:
+        """The node for property `key`: its own while among the MAX_KEYS alphabetically first
+        names (the same rule `merge` applies), else the shared `extra` node under `*`."""
+        child = self.props.get(key)
+        if child is not None:
+            return key, child
+        if is_name_key(key):
+            if len(self.props) < MAX_KEYS:
+                child = self.props[key] = Node()
+                return key, child
+            largest = max(self.props)
+            if key < largest:
+                self._spill(largest)
+                child = self.props[key] = Node()
+                return key, child
+        if self.extra is None:
+            self.extra = Node()
+        return WILDCARD, self.extra
+
+    def _spill(self, key: str) -> None:
+        spilled = self.props.pop(key)
+        self.extra = spilled if self.extra is None else self.extra.merge(spilled)
         if self.keysets is not None:
-            keyset = tuple(sorted(set(keys)))
+            self.keysets = _relabel(self.keysets, {key})
+
+    def _add_object(self, value: dict[str, Any], name: str, depth: int) -> bool:
+        keys: set[str] = set()
+        truncated = False
+        inherited = name if is_sensitive_name(name) else ""  # members of secrets stay secret
+        for key, child_value in value.items():
+            label, child = self._child(key)
+            keys.add(label)
+            truncated |= child.add(child_value, inherited or key, depth + 1)
+        if self.keysets is not None:
+            # a name spilled while walking this very object is `*` too
+            keyset = tuple(sorted({k if k in self.props else WILDCARD for k in keys}))
             self.keysets[keyset] = self.keysets.get(keyset, 0) + 1
             if len(self.keysets) > MAX_KEYSETS:
                 self.keysets = None
+        return truncated
 
     # -- algebra ----------------------------------------------------------------------------
 
@@ -198,6 +190,8 @@ class Node:
         for k in spill:
             spilled = _merge_opt(self.props.get(k), other.props.get(k))
             out.extra = spilled if out.extra is None else out.extra.merge(spilled)  # type: ignore[arg-type]
+        if spill and out.keysets is not None:
+            out.keysets = _relabel(out.keysets, set(spill))
         out.items = _merge_opt(self.items, other.items)
         return out
 
@@ -255,6 +249,17 @@ class Node:
 
     def __repr__(self) -> str:
         return f"Node({self.to_dict()!r})"
+
+
+def _relabel(
+    keysets: dict[tuple[str, ...], int], spilled: set[str]
+) -> dict[tuple[str, ...], int] | None:
+    """Key sets with spilled names shown as `*` (as if they had been spilled all along)."""
+    out: dict[tuple[str, ...], int] = {}
+    for keys, count in keysets.items():
+        label = tuple(sorted({WILDCARD if k in spilled else k for k in keys}))
+        out[label] = out.get(label, 0) + count
+    return out if len(out) <= MAX_KEYSETS else None
 
 
 def _add(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:

@@ -13,11 +13,13 @@ from typing import Any
 __all__ = ["FORMAT_CLASSES", "accepts_format", "json_type", "string_class"]
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_DATE_TIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:[Zz]|[+-]\d{2}:?\d{2})?$"
-)
-_DATE = re.compile(r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$")
-_TIME = re.compile(r"^\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})?$")
+_CLOCK = r"(?:[01]\d|2[0-3]):[0-5]\d"
+_SECONDS = r":(?:[0-5]\d|60)(?:[.,]\d+)?"
+_OFFSET = r"(?:[Zz]|[+-](?:[01]\d|2[0-3]):?[0-5]\d)"
+_DAY = r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+_DATE_TIME = re.compile(rf"^{_DAY}[Tt ]{_CLOCK}(?:{_SECONDS})?{_OFFSET}?$")
+_DATE = re.compile(rf"^{_DAY}$")
+_TIME = re.compile(rf"^{_CLOCK}{_SECONDS}{_OFFSET}?$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s]*$")
 _IPV6_CHARS = frozenset("0123456789abcdefABCDEF:.")
@@ -70,24 +72,24 @@ def string_class(text: str) -> str:
         return "string"
     first = text[0]
     if first.isdigit():
-        if n == 36 and _UUID.match(text):
+        if n == 36 and _UUID.fullmatch(text):
             return "uuid"
-        if n == 10 and _DATE.match(text):
+        if n == 10 and _DATE.fullmatch(text):
             return "date"
-        if n >= 16 and _DATE_TIME.match(text):
+        if n >= 16 and _DATE_TIME.fullmatch(text):
             return "date-time"
-        if 8 <= n <= 20 and ":" in text and _TIME.match(text):
+        if 8 <= n <= 20 and ":" in text and _TIME.fullmatch(text):
             return "time"
         if n <= 15 and _IPV4.match(text) and all(int(p) < 256 for p in text.split(".")):
             return "ipv4"
-    elif n == 36 and _UUID.match(text):
+    elif n == 36 and _UUID.fullmatch(text):
         return "uuid"
-    if "@" in text and " " not in text and _EMAIL.match(text) and ":" not in text:
+    if "@" in text and " " not in text and _EMAIL.fullmatch(text) and ":" not in text:
         return "email"
     if ":" in text:
         if n <= 45 and set(text) <= _IPV6_CHARS and _is_ipv6(text):
             return "ipv6"
-        if _URI.match(text):
+        if _URI.fullmatch(text):
             return "uri"
     return "string"
 
