@@ -40,7 +40,9 @@ CONSUMERS = ("web", "billing", "mobile", "reporting")
 
 def cases() -> list[tuple[str, Path, Path]]:
     if CORPUS.is_dir():
-        return [(n, CORPUS / "specs" / s, CORPUS / "traffic" / f"{n}.har") for n, s in PAIRS.items()]
+        return [
+            (n, CORPUS / "specs" / s, CORPUS / "traffic" / f"{n}.har") for n, s in PAIRS.items()
+        ]
     ex = ROOT / "config" / "examples" / "orders"
     return [("orders-example", ex / "openapi.yaml", ex / "traffic.har")]
 
@@ -58,8 +60,11 @@ def main() -> None:
         t1 = time.perf_counter()
         exchanges = read_har(har).exchanges
         t2 = time.perf_counter()
-        stream = [replace(e, consumer=CONSUMERS[i % len(CONSUMERS)])
-                  for i in range(args.repeat) for e in exchanges]
+        stream = [
+            replace(e, consumer=CONSUMERS[i % len(CONSUMERS)])
+            for i in range(args.repeat)
+            for e in exchanges
+        ]
         loaded.append((name, contract, stream, t1 - t0, (t2 - t1) / max(len(exchanges), 1)))
     observe_rates: dict[str, list[float]] = {n: [] for n, *_ in loaded}
     compare_ms: dict[str, list[float]] = {n: [] for n, *_ in loaded}
@@ -75,8 +80,10 @@ def main() -> None:
             t2 = time.perf_counter()
             observe_rates[name].append(len(stream) / (t1 - t0))
             compare_ms[name].append((t2 - t1) * 1000)
-    print(f"{'corpus':18} {'ops':>5} {'exchanges':>9} {'load ms':>8} {'HAR µs/ex':>9} "
-          f"{'observe ex/s':>12} {'compare ms':>10} {'end-to-end ex/s':>15}")
+    print(
+        f"{'corpus':18} {'ops':>5} {'exchanges':>9} {'load ms':>8} {'HAR µs/ex':>9} "
+        f"{'observe ex/s':>12} {'compare ms':>10} {'end-to-end ex/s':>15}"
+    )
     total_ex = total_s = 0.0
     for name, contract, stream, load_s, har_s in loaded:
         rate = statistics.median(observe_rates[name])
@@ -84,10 +91,14 @@ def main() -> None:
         e2e = len(stream) / (len(stream) / rate + cmp_ms / 1000)
         total_ex += len(stream)
         total_s += len(stream) / rate + cmp_ms / 1000
-        print(f"{name:18} {len(contract.operations):5} {len(stream):9} {load_s * 1000:8.1f} "
-              f"{har_s * 1e6:9.1f} {rate:12,.0f} {cmp_ms:10.1f} {e2e:15,.0f}")
-    print(f"overall: {total_ex:,.0f} exchanges, {total_ex / total_s:,.0f} exchanges/s through "
-          f"inference + compare (median of {args.rounds} rounds)")
+        print(
+            f"{name:18} {len(contract.operations):5} {len(stream):9} {load_s * 1000:8.1f} "
+            f"{har_s * 1e6:9.1f} {rate:12,.0f} {cmp_ms:10.1f} {e2e:15,.0f}"
+        )
+    print(
+        f"overall: {total_ex:,.0f} exchanges, {total_ex / total_s:,.0f} exchanges/s through "
+        f"inference + compare (median of {args.rounds} rounds)"
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,5 @@
 """Tests for bounded Content-Encoding decoding and JSON body classification."""
 
-
 from __future__ import annotations
 
 import gzip

@@ -1,6 +1,5 @@
 """Tests for the HAR 1.2 reader: entries become name-only exchanges, bad entries are counted."""
 
-
 from __future__ import annotations
 
 import base64

@@ -1,6 +1,5 @@
 """Declared routing (`drift.core.routing`) and undeclared path templating (`drift.core.templating`)."""
 
-
 from __future__ import annotations
 
 import re
