@@ -168,8 +168,6 @@ def test_call_to_operation_marked_deprecated_is_found(name: str, tmp_path: Path)
         else json.loads(spec(name).read_text())
     )
     doc = har_doc(name)
-    findings = check(spec(name), doc, tmp_path)
-    assert findings is not None
     contract = load_contract(spec(name))
     from tests.injection import targets
 

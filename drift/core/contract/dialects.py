@@ -14,26 +14,10 @@ class Dialect:
     nullable_keyword: str | None
     # 3.0 (JSON Schema draft 4 style) has boolean exclusiveMinimum/Maximum modifiers.
     boolean_exclusive_bounds: bool
-    # 3.0 ignores keywords beside `$ref`; 3.1 applies them together with the target.
-    ref_siblings_apply: bool
-    # 3.1 schemas may be booleans (`true` accepts all, `false` none).
-    boolean_schemas: bool
 
 
-OAS30 = Dialect(
-    "3.0",
-    nullable_keyword="nullable",
-    boolean_exclusive_bounds=True,
-    ref_siblings_apply=False,
-    boolean_schemas=False,
-)
-OAS31 = Dialect(
-    "3.1",
-    nullable_keyword=None,
-    boolean_exclusive_bounds=False,
-    ref_siblings_apply=True,
-    boolean_schemas=True,
-)
+OAS30 = Dialect("3.0", nullable_keyword="nullable", boolean_exclusive_bounds=True)
+OAS31 = Dialect("3.1", nullable_keyword=None, boolean_exclusive_bounds=False)
 
 
 def dialect_for(version: str) -> Dialect | None:
