@@ -15,6 +15,7 @@ from drift.core.exchange import Body, BodyState
 __all__ = [
     "BodyTooLarge",
     "Undecodable",
+    "body_from_wire",
     "content_codings",
     "decode_content",
     "decode_if_encoded",
@@ -271,3 +272,21 @@ def _loads(data: bytes) -> tuple[object] | None:
         return (orjson.loads(data),)
     except orjson.JSONDecodeError:
         return None
+
+
+def body_from_wire(
+    raw: bytes | None, content_type: str | None, content_encoding: str | None, *, limit: int
+) -> Body:
+    """A message body as received on the wire (still content-encoded) → `Body`, bounded."""
+    essence = media_type(content_type)
+    if raw is None:
+        return Body(essence, BodyState.TOO_LARGE)  # streamed past the proxy, never buffered
+    if not raw:
+        return Body(essence, BodyState.EMPTY)
+    try:
+        data = decode_content(raw, content_encoding, limit=limit)
+    except BodyTooLarge as exc:
+        return Body(essence, BodyState.TOO_LARGE, size=exc.produced)
+    except Undecodable:
+        return Body(essence, BodyState.UNDECODABLE, size=len(raw))
+    return parse_json_body(data, essence, limit=limit)
