@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -61,9 +61,25 @@ def cli(log_level: str) -> None:
     "--har",
     "hars",
     multiple=True,
-    required=True,
     type=click.Path(dir_okay=False),
     help="Recorded traffic (HAR 1.2). Repeat for several files.",
+)
+@click.option(
+    "--store",
+    "store_url",
+    metavar="URL",
+    envvar="DRIFT_STORE_URL",
+    help="Also read stored observations (sqlite:///drift.db, postgresql://…). Env: DRIFT_STORE_URL.",
+)
+@click.option(
+    "--since", metavar="DURATION", help="With --store: only the last DURATION (e.g. 24h, 7d, 30m)."
+)
+@click.option(
+    "--consumer",
+    "consumers",
+    multiple=True,
+    metavar="NAME",
+    help="With --store: only these consumers (repeatable).",
 )
 @click.option(
     "--format",
@@ -96,6 +112,9 @@ def cli(log_level: str) -> None:
 def check(
     contract: str,
     hars: tuple[str, ...],
+    store_url: str | None,
+    since: str | None,
+    consumers: tuple[str, ...],
     fmt: str,
     output: str | None,
     fail_on: str,
@@ -107,18 +126,29 @@ def check(
 
     Exit status: 0 nothing at or above --fail-on, 1 findings that are, 2 bad input.
     """
+    from drift.core.report import Window
     from drift.edges.check import run_check
 
+    if not hars and not store_url:
+        raise click.UsageError("give traffic to check: --har FILE and/or --store URL")
+    now = datetime.now(UTC)
+    window = None
+    if since:
+        seconds = _duration_seconds(since)
+        window = Window(now - timedelta(seconds=seconds), None)
     ignore = frozenset({consumer_header.lower()}) if consumer_header else frozenset()
     policy = Policy(report_unused=report_unused, ignore_headers=ignore)
     report = run_check(
         contract,
         hars,
-        now=datetime.now(UTC),
+        now=now,
         policy=policy,
         consumer_header=consumer_header,
         service=service,
         progress=_rich_progress,
+        store_url=store_url,
+        window=window,
+        consumers=consumers,
     )
     text = render(report, fmt)
     if output:
@@ -130,6 +160,145 @@ def check(
     worst = report.worst()
     failed = fail_on != "never" and worst is not None and worst >= Severity.parse(fail_on)
     sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _duration_seconds(text: str) -> float:
+    value, unit = text[:-1], text[-1:].lower()
+    try:
+        if unit in _UNITS and float(value) > 0:
+            return float(value) * _UNITS[unit]
+    except ValueError:
+        pass
+    raise click.BadParameter(
+        f"{text!r} is not a duration such as 30m, 24h or 7d", param_hint="--since"
+    )
+
+
+@cli.command()
+@click.option(
+    "--contract",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="OpenAPI contract of the service behind the proxy.",
+)
+@click.option(
+    "--upstream",
+    metavar="URL",
+    help="The service, e.g. http://127.0.0.1:8000 (reverse and upstream modes).",
+)
+@click.option(
+    "--listen",
+    default="127.0.0.1:8080",
+    show_default=True,
+    metavar="HOST:PORT",
+    help="Where the proxy listens (use 0.0.0.0:PORT in a pod).",
+)
+@click.option(
+    "--mode",
+    default="reverse",
+    show_default=True,
+    type=click.Choice(["reverse", "regular", "upstream", "transparent"]),
+    help="mitmproxy mode.",
+)
+@click.option(
+    "--store",
+    "store_url",
+    default="sqlite:///drift.db",
+    show_default=True,
+    envvar="DRIFT_STORE_URL",
+    metavar="URL",
+    help="Where observations go. Env: DRIFT_STORE_URL.",
+)
+@click.option("--service", metavar="NAME", help="Service name (default: from the contract title).")
+@click.option("--consumer-header", metavar="NAME", help="Request header naming the consumer.")
+@click.option(
+    "--sample-first",
+    default=5,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Always parse the first N bodies of each new stratum.",
+)
+@click.option(
+    "--sample-route-rate",
+    default=20.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Then parse at most this many bodies per second per route.",
+)
+@click.option(
+    "--sample-global-rate",
+    default=200.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="And at most this many per second overall.",
+)
+@click.option("--sample-all", is_flag=True, help="Parse every body (low-traffic services, tests).")
+@click.option(
+    "--flush-interval",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0.1),
+    help="Seconds between store flushes.",
+)
+@click.option(
+    "--metrics",
+    default="127.0.0.1:9464",
+    show_default=True,
+    metavar="HOST:PORT",
+    help="/healthz and /metrics endpoint ('' to disable).",
+)
+@click.option(
+    "--confdir", type=click.Path(file_okay=False), help="mitmproxy state directory (writable)."
+)
+def proxy(
+    contract: str,
+    upstream: str | None,
+    listen: str,
+    mode: str,
+    store_url: str,
+    service: str | None,
+    consumer_header: str | None,
+    sample_first: int,
+    sample_route_rate: float,
+    sample_global_rate: float,
+    sample_all: bool,
+    flush_interval: float,
+    metrics: str,
+    confdir: str | None,
+) -> None:
+    """Run the capture sidecar: a mitmproxy that watches traffic and stores observations.
+
+    It never changes or blocks traffic; SIGTERM flushes observations before exit.
+    """
+    from drift.edges.proxy.run import ProxySettings, run_proxy
+
+    host, _, port = listen.rpartition(":")
+    if not port.isdigit():
+        raise click.BadParameter(f"{listen!r} is not HOST:PORT", param_hint="--listen")
+    inf = float("inf")
+    settings = ProxySettings(
+        contract=contract,
+        listen_host=host or "127.0.0.1",
+        listen_port=int(port),
+        mode=mode,
+        upstream=upstream,
+        confdir=confdir,
+        drift={
+            "drift_store": store_url,
+            "drift_service": service or "",
+            "drift_consumer_header": consumer_header or "",
+            "drift_sample_first": 0 if sample_all else sample_first,
+            "drift_sample_route_rate": inf if sample_all else sample_route_rate,
+            "drift_sample_global_rate": inf if sample_all else sample_global_rate,
+            "drift_flush_interval": flush_interval,
+            "drift_metrics": metrics,
+        },
+    )
+    settings.mitmproxy_mode()  # validate before starting anything
+    run_proxy(settings)
 
 
 def main(argv: list[str] | None = None) -> None:

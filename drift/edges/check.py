@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from drift.core.compare import Policy, compare
+from drift.core.observation import merge_all
 from drift.core.observe import Observer
+from drift.core.regroup import regroup_undeclared
 from drift.core.report import Report, Window, build_report
 from drift.edges.contracts import load_contract
 from drift.edges.har import iter_har
@@ -28,6 +30,16 @@ def _no_progress(_name: str, _total: int) -> AbstractContextManager[Callable[[],
     return nullcontext(lambda: None)
 
 
+def _display_url(url: str) -> str:
+    """A store URL without its password, for reports."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]
+
+
 def run_check(
     contract_path: str | Path,
     har_paths: Sequence[str | Path],
@@ -37,7 +49,11 @@ def run_check(
     consumer_header: str | None = None,
     service: str | None = None,
     progress: Progress = _no_progress,
+    store_url: str | None = None,
+    window: Window | None = None,
+    consumers: Sequence[str] = (),
 ) -> Report:
+    """Compare a contract with HAR files and/or stored observations (within `window`)."""
     contract = load_contract(contract_path, service=service)
     observer = Observer(contract)
     skipped: Counter[str] = Counter()
@@ -55,12 +71,29 @@ def run_check(
                 observer.add(exchange)
                 advance()
     observations = observer.snapshot()
+    stored = 0
+    if store_url:
+        from drift.edges.store import Store
+
+        store = Store.open(store_url, create=False)
+        try:
+            loaded = store.load(
+                start=window.start if window else None,
+                end=window.end if window else None,
+                services=[contract.service],
+                consumers=list(consumers) or None,
+            )
+        finally:
+            store.close()
+        stored = sum(o.count for o in loaded.values())
+        observations = regroup_undeclared(merge_all(observations, loaded))
     findings = compare(contract, observations, policy, now)
     firsts = [o.first_seen for o in observations.values() if o.first_seen]
     lasts = [o.last_seen for o in observations.values() if o.last_seen]
     stats: dict[str, Any] = {
         "entries": entries,
-        "exchanges": observer.counts["exchanges"],
+        "exchanges": observer.counts["exchanges"] + stored,
+        **({"stored_exchanges": stored} if store_url else {}),
         "skipped": skipped.total(),
         **({"skip_reasons": dict(skipped.most_common())} if skipped else {}),
         "operations_declared": len(contract.operations),
@@ -84,6 +117,7 @@ def run_check(
             "contract": str(contract_path),
             "har": [str(p) for p in har_paths],
             "service": contract.service,
+            **({"store": _display_url(store_url)} if store_url else {}),
         },
         stats=stats,
         warnings=[p.describe() for p in contract.problems],

@@ -1,0 +1,82 @@
+"""Run mitmproxy in-process with the drift addon (`drift proxy`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass, field
+from typing import Any
+
+from mitmproxy import options
+from mitmproxy.tools.dump import DumpMaster
+
+from drift.edges.proxy.addon import DriftAddon
+from drift.errors import InputError
+
+__all__ = ["ProxySettings", "run_proxy"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ProxySettings:
+    contract: str
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 8080
+    mode: str = (
+        "reverse"  # reverse (needs upstream), regular, upstream (needs upstream), transparent
+    )
+    upstream: str | None = None
+    confdir: str | None = None  # mitmproxy CA and state; must be writable
+    stream_large_bodies: str = "8m"  # bodies above this stream past unbuffered (never 502s)
+    drift: dict[str, Any] = field(default_factory=dict)  # drift_* addon options
+
+    def mitmproxy_mode(self) -> str:
+        if self.mode in ("reverse", "upstream"):
+            if not self.upstream:
+                raise InputError(
+                    f"{self.mode} mode needs an upstream URL",
+                    hint="pass --upstream http://127.0.0.1:8000",
+                )
+            return f"{self.mode}:{self.upstream}"
+        if self.mode in ("regular", "transparent"):
+            return self.mode
+        raise InputError(
+            f"unknown proxy mode {self.mode!r}",
+            hint="use reverse, regular, upstream or transparent",
+        )
+
+
+async def _serve(settings: ProxySettings) -> None:
+    opts = options.Options(
+        mode=[settings.mitmproxy_mode()],
+        listen_host=settings.listen_host,
+        listen_port=settings.listen_port,
+    )
+    if settings.confdir:
+        opts.update(confdir=settings.confdir)
+    master = DumpMaster(opts, with_termlog=False, with_dumper=False)
+    master.addons.add(DriftAddon())
+    # `body_size_limit` is deliberately never set: mitmproxy answers 502 above it.
+    master.options.update(
+        stream_large_bodies=settings.stream_large_bodies,
+        drift_contract=settings.contract,
+        **settings.drift,
+    )
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, master.shutdown)
+    log.info(
+        "drift proxy listening",
+        extra={
+            "listen": f"{settings.listen_host}:{settings.listen_port}",
+            "mode": settings.mitmproxy_mode(),
+        },
+    )
+    await master.run()
+
+
+def run_proxy(settings: ProxySettings) -> None:
+    """Serve until SIGTERM/SIGINT; the addon flushes observations before this returns."""
+    asyncio.run(_serve(settings))

@@ -1,0 +1,178 @@
+"""End to end: a real `drift proxy` process in front of a real HTTP server, two real consumers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drift.demo.producer import ORDERS, make_server
+from tests.proxy_support import ORDERS_CONTRACT, drift_proxy, get_json, postgres_schema_url, request
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def producer() -> Iterator[str]:
+    server = make_server()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store' / 'drift.db'}"
+    else:
+        with postgres_schema_url() as url:
+            yield url
+
+
+def play_consumers(port: int, direct_port: int) -> list[tuple[Any, ...]]:
+    """web lists orders with an undeclared parameter and hits a 404; billing reads orders and
+    calls the deprecated invoice endpoint. Returns what each consumer got, for comparison."""
+    seen = []
+    for i, order in enumerate(ORDERS[:10]):
+        seen.append(request(port, "GET", "/v1/orders?status=paid&include=lines", consumer="web"))
+        seen.append(request(port, "GET", f"/v1/orders/{order['id']}", consumer="billing"))
+        seen.append(request(port, "GET", f"/v1/orders/{order['id']}/invoice", consumer="billing"))
+        seen.append(
+            request(
+                port, "GET", f"/v1/orders/00000000-0000-4000-8000-00000000000{i}", consumer="web"
+            )
+        )
+    seen.append(
+        request(
+            port,
+            "POST",
+            "/v1/orders",
+            consumer="web",
+            body={"customer_id": ORDERS[0]["id"], "lines": [{"sku": "A", "quantity": 1}]},
+        )
+    )
+    return seen
+
+
+def check_store(store_url: str, *extra: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "drift",
+            "check",
+            "--contract",
+            str(ORDERS_CONTRACT),
+            "--store",
+            store_url,
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert 0 == out.returncode, out.stderr
+    return json.loads(out.stdout)
+
+
+def findings_by(report: dict[str, Any]) -> dict[tuple[str, str, str], dict[str, Any]]:
+    return {(f["kind"], f["operation"]["path"], f["pointer"]): f for f in report["findings"]}
+
+
+def test_proxy_learns_both_consumers_and_check_reports_their_drift(
+    producer: str, store_url: str, tmp_path: Path
+) -> None:
+    with drift_proxy(
+        tmp_path, producer, store_url, "--consumer-header", "X-Consumer-Id", "--sample-all"
+    ) as proxy:
+        got = play_consumers(proxy.port, 0)
+        assert 0 == proxy.stop()
+    statuses = sorted({status for status, _, _ in got})
+    assert [200, 201, 404] == statuses
+    report = check_store(store_url)
+    found = findings_by(report)
+    discount = found[("response.body.undocumented-field", "/orders/{orderId}", "/discount")]
+    assert [{"name": "billing", "count": 10}] == discount["evidence"]["consumers"]
+    include = found[("request.parameter.undocumented", "/orders", "/include")]
+    assert ("web", 10) == (include["consumer"], include["evidence"]["count"])
+    deprecated = found[("operation.deprecated-in-use", "/orders/{orderId}/invoice", "")]
+    assert ("billing", 10, "error") == (
+        deprecated["consumer"],
+        deprecated["evidence"]["count"],
+        deprecated["severity"],
+    )
+    not_found = found[("response.status.undocumented", "/orders/{orderId}", "")]
+    assert [{"name": "web", "count": 10}] == not_found["evidence"]["consumers"]
+    assert 41 == report["stats"]["stored_exchanges"]
+
+
+def test_check_store_filters_by_consumer(producer: str, tmp_path: Path) -> None:
+    store_url = f"sqlite:///{tmp_path / 'drift.db'}"
+    with drift_proxy(
+        tmp_path, producer, store_url, "--consumer-header", "X-Consumer-Id", "--sample-all"
+    ) as proxy:
+        play_consumers(proxy.port, 0)
+        assert 0 == proxy.stop()
+    report = check_store(store_url, "--consumer", "web")
+    consumers = {c["name"] for f in report["findings"] for c in f["evidence"]["consumers"]}
+    assert {"web"} == consumers
+
+
+def test_responses_through_the_proxy_are_byte_identical(producer: str, tmp_path: Path) -> None:
+    direct_port = int(producer.rsplit(":", 1)[1])
+    with drift_proxy(tmp_path, producer, f"sqlite:///{tmp_path / 'd.db'}", "--sample-all") as proxy:
+        for path in [
+            "/v1/orders",
+            f"/v1/orders/{ORDERS[3]['id']}",
+            "/v1/orders/nope",
+            "/v1/internal/stats",
+        ]:
+            via = request(proxy.port, "GET", path)
+            direct = request(direct_port, "GET", path)
+            assert (direct[0], direct[2], direct[1]["content-type"]) == (
+                via[0],
+                via[2],
+                via[1]["content-type"],
+            )
+        health = get_json(proxy.metrics_port, "/healthz")
+        assert "ok" == health["status"]
+        assert 0 == proxy.stop()
+
+
+def test_metrics_endpoint_counts_seen_and_sampled(producer: str, tmp_path: Path) -> None:
+    with drift_proxy(
+        tmp_path, producer, f"sqlite:///{tmp_path / 'm.db'}", "--sample-route-rate", "0"
+    ) as proxy:
+        for _ in range(30):
+            request(proxy.port, "GET", "/v1/orders")
+        import time
+
+        deadline = time.monotonic() + 10
+        metrics: dict[str, float] = {}
+        while time.monotonic() < deadline:
+            _, _, body = request(proxy.metrics_port, "GET", "/metrics")
+            metrics = {
+                line.split()[0]: float(line.split()[1])
+                for line in body.decode().splitlines()
+                if line and not line.startswith("#")
+            }
+            if metrics.get("drift_exchanges_processed_total") == 30:
+                break
+            time.sleep(0.2)
+        assert 30 == metrics["drift_exchanges_seen_total"]
+        assert 30 == metrics["drift_exchanges_processed_total"]
+        assert 5 == metrics["drift_exchanges_sampled_total"]  # the first 5 of the one stratum only
+        assert 0 == metrics["drift_exchanges_dropped_total"]
+        assert 0 == proxy.stop()
