@@ -1,8 +1,10 @@
 """`Observation`: what one (service, operation, consumer, status) exchanged, as mergeable stats.
 
 Request and response sides are kept in one record; each side has its media types, body states,
-per-media-type body shapes (a genson schema plus `Node` statistics) and, for requests, parameter
-names with the number of requests that carried them. No raw values.
+per-media-type body shapes (a genson schema plus `Node` statistics), a histogram of body sizes
+and, for requests, parameter names with the number of requests that carried them. The record
+also keeps a latency histogram and request counts per epoch minute (for peak rates). No raw
+values.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from genson import SchemaBuilder
 from genson.schema.strategies import Object
 
 from drift.core.shape import MAX_DEPTH, MAX_KEYS, Node, is_name_key
+from drift.core.timing import Histogram
 
 __all__ = ["BodyStats", "MessageStats", "Observation", "ObservationKey", "merge_all"]
 
@@ -138,6 +141,7 @@ class MessageStats:
     bodies: dict[str, BodyStats] = field(default_factory=dict)  # JSON media type -> shapes
     params: dict[str, dict[str, int]] = field(default_factory=dict)  # location -> name -> messages
     with_body: dict[str, int] = field(default_factory=dict)  # media type -> messages with bytes
+    sizes: Histogram = field(default_factory=Histogram)  # body bytes (0 for empty bodies)
 
     def merge(self, other: MessageStats) -> MessageStats:
         bodies = {mt: b.merge(BodyStats()) for mt, b in self.bodies.items()}
@@ -153,6 +157,7 @@ class MessageStats:
             bodies=bodies,
             params=params,
             with_body=_add_counts(self.with_body, other.with_body),
+            sizes=self.sizes.merge(other.sizes),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -163,6 +168,7 @@ class MessageStats:
             "with_body": dict(sorted(self.with_body.items())),
             "params": {loc: dict(sorted(n.items())) for loc, n in sorted(self.params.items())},
             "bodies": {mt: b.to_dict() for mt, b in sorted(self.bodies.items())},
+            "sizes": self.sizes.to_dict(),
         }
 
     @classmethod
@@ -174,6 +180,7 @@ class MessageStats:
             with_body=dict(data.get("with_body", {})),
             params={loc: dict(n) for loc, n in data.get("params", {}).items()},
             bodies={mt: BodyStats.from_dict(b) for mt, b in data.get("bodies", {}).items()},
+            sizes=Histogram.from_dict(data["sizes"]) if "sizes" in data else Histogram(),
         )
 
 
@@ -192,14 +199,21 @@ class Observation:
     last_seen: datetime | None = None
     request: MessageStats = field(default_factory=MessageStats)
     response: MessageStats = field(default_factory=MessageStats)
+    latency: Histogram = field(default_factory=Histogram)  # response latency, milliseconds
+    minutes: dict[int, int] = field(default_factory=dict)  # epoch minute -> requests
 
     def merge(self, other: Observation) -> Observation:
+        minutes = dict(self.minutes)
+        for minute, n in other.minutes.items():
+            minutes[minute] = minutes.get(minute, 0) + n
         return Observation(
             count=self.count + other.count,
             first_seen=_min(self.first_seen, other.first_seen),
             last_seen=_max(self.last_seen, other.last_seen),
             request=self.request.merge(other.request),
             response=self.response.merge(other.response),
+            latency=self.latency.merge(other.latency),
+            minutes=minutes,
         )
 
     def seen(self, when: datetime | None) -> None:
@@ -214,6 +228,8 @@ class Observation:
             "last_seen": self.last_seen.isoformat() if self.last_seen else None,
             "request": self.request.to_dict(),
             "response": self.response.to_dict(),
+            "latency": self.latency.to_dict(),
+            "minutes": {str(m): n for m, n in sorted(self.minutes.items())},
         }
 
     @classmethod
@@ -225,6 +241,8 @@ class Observation:
             last_seen=datetime.fromisoformat(last) if last else None,
             request=MessageStats.from_dict(data["request"]),
             response=MessageStats.from_dict(data["response"]),
+            latency=Histogram.from_dict(data["latency"]) if "latency" in data else Histogram(),
+            minutes={int(m): int(n) for m, n in data.get("minutes", {}).items()},
         )
 
 

@@ -7,8 +7,10 @@ segment that only turns out to be high-cardinality later still folds every earli
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
+from datetime import UTC, datetime
 
 from drift.core.contract.model import Contract, Operation
 from drift.core.exchange import Body, BodyState, Exchange
@@ -43,8 +45,16 @@ def _count_params(stats: MessageStats, location: str, names: set[str]) -> None:
             counts[name] = counts.get(name, 0) + 1
 
 
+def _epoch_minute(moment: datetime) -> int:
+    """Minutes since the epoch; a naive timestamp is taken as UTC (never as the host's zone)."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return int(aware.timestamp() // 60)
+
+
 def _record_body(stats: MessageStats, body: Body) -> None:
     stats.count += 1
+    if 0 <= body.size < math.inf:
+        stats.sizes.record(body.size)
     media = body.media_type or ""
     stats.media[media] = stats.media.get(media, 0) + 1
     stats.states[body.state] = stats.states.get(body.state, 0) + 1
@@ -99,6 +109,12 @@ class Observer:
         if obs is None:
             obs = self._observations[key] = Observation()
         obs.seen(exchange.timestamp)
+        latency = exchange.latency_ms
+        if latency is not None and 0 <= latency < math.inf:
+            obs.latency.record(latency)
+        if exchange.timestamp is not None:
+            minute = _epoch_minute(exchange.timestamp)
+            obs.minutes[minute] = obs.minutes.get(minute, 0) + 1
         _record_body(obs.request, exchange.request)
         _record_body(obs.response, exchange.response)
         _count_params(obs.request, "query", _names(exchange.query))

@@ -3,7 +3,9 @@
 Observations are grouped three ways before rules run, so that evidence totals are right:
 per operation (operation rules), per (operation, status) across consumers (response rules —
 the producer's behaviour, with the consumers who saw it), and per (operation, consumer) across
-statuses (request rules — the consumer's behaviour).
+statuses (request rules — the consumer's behaviour). Timing rules read the latency histograms
+and per-minute counts of those groups; `consumer.undeclared` groups operations that share the
+root's `x-consumers` into one finding per consumer for the whole service.
 """
 
 from __future__ import annotations
@@ -12,20 +14,24 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
+from drift.core.compare.consumers import Calls, undeclared_consumers
 from drift.core.compare.issue import Issue
 from drift.core.compare.messages import describe
 from drift.core.compare.policy import Policy
 from drift.core.compare.requests import request_issues
 from drift.core.compare.responses import response_issues
+from drift.core.compare.timing import LatencyGroup, RateGroup, latency_breaches, rate_breaches
 from drift.core.contract.model import Contract, Operation
 from drift.core.contract.schema import SchemaIndex
 from drift.core.findings import ConsumerCount, Evidence, Finding, OperationRef
 from drift.core.kinds import Severity
 from drift.core.observation import Observation, ObservationKey
+from drift.core.timing import Histogram
 
 __all__ = ["Policy", "compare"]
 
 OpKey = tuple[str, str, bool]  # method, path, declared
+SERVICE = OperationRef("*", "*")  # where service-wide findings are filed
 
 
 class _Collector:
@@ -46,6 +52,7 @@ class _Collector:
         status: str | None,
         consumer: str | None,
         per_consumer: Mapping[str, tuple[int, Observation]],
+        floor: Severity | None = None,
     ) -> None:
         if issue.count < self.policy.min_count and issue.kind != "operation.unused":
             return
@@ -65,6 +72,8 @@ class _Collector:
         sunset = op.sunset if op is not None else None
         if issue.kind == "operation.deprecated-in-use" and _past(sunset, self.now):
             severity = max(severity, Severity.ERROR)
+        if floor is not None:
+            severity = max(severity, floor)
         message = describe(
             issue.kind,
             ref,
@@ -193,6 +202,86 @@ def _operation_findings(
             )
 
 
+def _span(observations: Iterable[Observation]) -> Observation:
+    """Only the count and first / last seen of `observations` (all evidence needs of them)."""
+    out = Observation()
+    for obs in observations:
+        out.count += obs.count
+        for moment in (obs.first_seen, obs.last_seen):
+            if moment is not None:
+                out.first_seen = moment if out.first_seen is None else min(out.first_seen, moment)
+                out.last_seen = moment if out.last_seen is None else max(out.last_seen, moment)
+    return out
+
+
+def _timing_findings(
+    col: _Collector,
+    op: Operation,
+    ref: OperationRef,
+    by_status: dict[int, dict[str, Observation]],
+    by_consumer: dict[str, list[Observation]],
+) -> None:
+    def emit(
+        issue: Issue,
+        consumer: str | None,
+        per_consumer: Mapping[str, tuple[int, Observation]],
+        floor: Severity | None,
+    ) -> None:
+        col.add(
+            op, ref, issue, status=None, consumer=consumer, per_consumer=per_consumer, floor=floor
+        )
+
+    latency = op.guarantees.latency
+    if latency:
+        answered: dict[str, list[Observation]] = defaultdict(list)
+        for status, per_consumer in by_status.items():
+            if 100 <= status < 500:  # 5xx are failures, not slow successes; 0 is no response
+                for consumer, obs in per_consumer.items():
+                    answered[consumer].append(obs)
+        groups = {}
+        for consumer, observations in answered.items():
+            hist = Histogram()
+            for obs in observations:
+                hist = hist.merge(obs.latency)
+            groups[consumer] = LatencyGroup(hist, _span(observations))
+        latency_breaches(latency, groups, col.policy, emit)
+    limits = op.guarantees.rate_limit
+    if limits and ("peak" in limits or "hard" in limits):
+        rates = {}
+        for consumer, observations in by_consumer.items():
+            minutes: dict[int, int] = {}
+            for obs in observations:
+                for minute, n in obs.minutes.items():
+                    minutes[minute] = minutes.get(minute, 0) + n
+            rates[consumer] = RateGroup(minutes, _span(observations))
+        rate_breaches(limits, rates, emit)
+
+
+def _consumer_findings(
+    col: _Collector,
+    declared: Mapping[tuple[str, str], Operation],
+    ops: Mapping[OpKey, dict[str, list[Observation]]],
+) -> None:
+    """`consumer.undeclared`: service-wide under the root's list, per operation under its own."""
+    root = col.contract.guarantees.consumers
+    service_wide: dict[str, Calls] = {}
+    for (method, path, is_declared), by_consumer in sorted(ops.items()):
+        op = _lookup(declared, method, path) if is_declared else None
+        allowed = op.guarantees.consumers if op is not None else root
+        if allowed is None:
+            continue
+        calls = {c: (sum(o.count for o in obs), _span(obs)) for c, obs in by_consumer.items()}
+        if allowed == root:
+            service_wide[f"{method} {path}"] = calls
+            continue
+        ref = OperationRef(method, path, is_declared)
+        for issue, consumer, per in undeclared_consumers(allowed, {f"{method} {path}": calls}):
+            col.add(op, ref, issue, status=None, consumer=consumer, per_consumer=per)
+    if root is not None and service_wide:
+        for issue, consumer, per in undeclared_consumers(root, service_wide):
+            col.add(None, SERVICE, issue, status=None, consumer=consumer, per_consumer=per)
+
+
 def _lookup(
     declared: Mapping[tuple[str, str], Operation], method: str, path: str
 ) -> Operation | None:
@@ -237,6 +326,8 @@ def compare(
         if op is not None:
             _response_findings(col, op, ref, statuses[op_key], index)
             _request_findings(col, op, ref, by_consumer, index)
+            _timing_findings(col, op, ref, statuses[op_key], by_consumer)
+    _consumer_findings(col, declared, ops)
     if policy.report_unused:
         seen = {(m, p) for m, p, d in ops if d}
         for op in contract.operations:

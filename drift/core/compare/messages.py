@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from drift.core.findings import OperationRef
@@ -25,6 +27,50 @@ def _objects(kind: str, pointer: str) -> str:
     if not parent:
         return "requests" if kind.startswith("request.") else "responses"
     return f"`{parent}` objects"
+
+
+def _number(value: Any) -> str:
+    """`200.0` → `200`, `312.4` → `312.4`."""
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
+def _latency(
+    op: OperationRef, consumer: str | None, count: int, total: int, declared: Any, observed: Any
+) -> str:
+    bounds = declared if isinstance(declared, Mapping) else {}
+    shown = observed if isinstance(observed, Mapping) else {}
+    parts = [
+        f"{name} is {_number(shown.get(name))} ms (declared {_number(bound)} ms)"
+        for name, bound in bounds.items()
+    ]
+    tightest = _number(min(bounds.values())) if bounds else "?"
+    who = f" for {consumer}" if consumer else ""
+    return (
+        f"{op.method} {op.path} is slower than its x-latency{who}: {', '.join(parts)}; "
+        f"{count} of {total} responses took longer than {tightest} ms."
+    )
+
+
+def _rate(
+    op: OperationRef, consumer: str | None, count: int, total: int, declared: Any, observed: Any
+) -> str:
+    level, limit = next(iter(declared.items())) if isinstance(declared, Mapping) else ("?", "?")
+    shown = observed if isinstance(observed, Mapping) else {}
+    minute = shown.get("minute")
+    when = f" (minute from {minute:%Y-%m-%d %H:%M} UTC)" if isinstance(minute, datetime) else ""
+    who = f"Consumer {consumer} called" if consumer else "Consumers together called"
+    return (
+        f"{who} {op.method} {op.path} at up to {_number(shown.get('rate'))} requests/s{when}, "
+        f"above the declared {level} rate of {_number(limit)}/s; {count} of {total} requests "
+        "fell in minutes above it."
+    )
+
+
+def _calls(observed: Any) -> str:
+    calls = observed if isinstance(observed, Mapping) else {}
+    ranked = sorted(calls.items(), key=lambda item: (-item[1], item[0]))
+    shown = ", ".join(f"{label} {n}" for label, n in ranked[:3])
+    return shown + (", …" if len(ranked) > 3 else "")
 
 
 def describe(
@@ -75,6 +121,23 @@ def describe(
         return (
             f"{_where(pointer)} does not match format {declared} in {of} values "
             f"(observed {_types(observed)})."
+        )
+    if kind == "timing.latency-breach":
+        return _latency(op, consumer, count, total, declared, observed)
+    if kind == "timing.rate-breach":
+        return _rate(op, consumer, count, total, declared, observed)
+    if kind == "consumer.undeclared":
+        who = f"Consumer {consumer}" if consumer else "An unidentified consumer"
+        if op.path == "*":
+            n = len(observed) if isinstance(observed, Mapping) else 0
+            ops = "1 operation" if n == 1 else f"{n} operations"
+            return (
+                f"{who} calls {ops} ({count} of {total} calls: {_calls(observed)}) "
+                "but is not listed in x-consumers."
+            )
+        return (
+            f"{who} calls {op.method} {op.path} ({count} of {total} calls) "
+            "but is not listed in x-consumers."
         )
     if kind == "response.status.undocumented":
         return f"Status {subject} is returned in {of} responses but not declared."

@@ -100,6 +100,8 @@ class Policy:
     severity: Mapping[str, Severity] = field(default_factory=dict)  # kind -> override
     ignore_headers: frozenset[str] = frozenset()  # lower-case names, e.g. the consumer header
     min_count: int = 1  # drop findings seen fewer times than this
+    min_latency_samples: int = 20  # responses needed before a latency percentile is judged
+    timing_per_consumer: bool = False  # also judge x-latency per consumer (besides overall)
 
     def severity_of(self, kind: str) -> Severity:
         return self.severity.get(kind, KINDS[kind].severity)

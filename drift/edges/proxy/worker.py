@@ -18,12 +18,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from drift.core.identity import ConsumerIdentifier, RequestFacts
-from drift.core.privacy import header_names, param_names
-
 from drift.core.exchange import Body, BodyState, Exchange
+from drift.core.identity import ConsumerIdentifier, RequestFacts
 from drift.core.observation import Observation, ObservationKey
 from drift.core.observe import Observer
+from drift.core.privacy import header_names, param_names
 from drift.core.sampling import Sampler, SamplingPolicy, size_class
 from drift.edges.decode import body_from_wire, media_type
 
