@@ -291,9 +291,9 @@ def proxy(
             "drift_service": service or "",
             "drift_consumer_header": consumer_header or "",
             "drift_sample_first": 0 if sample_all else sample_first,
-            "drift_sample_route_rate": inf if sample_all else sample_route_rate,
-            "drift_sample_global_rate": inf if sample_all else sample_global_rate,
-            "drift_flush_interval": flush_interval,
+            "drift_sample_route_rate": str(inf if sample_all else sample_route_rate),
+            "drift_sample_global_rate": str(inf if sample_all else sample_global_rate),
+            "drift_flush_interval": str(flush_interval),
             "drift_metrics": metrics,
         },
     )

@@ -116,6 +116,8 @@ def test_proxy_learns_both_consumers_and_check_reports_their_drift(
     not_found = found[("response.status.undocumented", "/orders/{orderId}", "")]
     assert [{"name": "web", "count": 10}] == not_found["evidence"]["consumers"]
     assert 41 == report["stats"]["stored_exchanges"]
+    identity_header = [k for k in found if k[2] == "/x-consumer-id"]
+    assert [] == identity_header  # the consumer header is identity, not an API parameter
 
 
 def test_check_store_filters_by_consumer(producer: str, tmp_path: Path) -> None:
@@ -176,3 +178,54 @@ def test_metrics_endpoint_counts_seen_and_sampled(producer: str, tmp_path: Path)
         assert 5 == metrics["drift_exchanges_sampled_total"]  # the first 5 of the one stratum only
         assert 0 == metrics["drift_exchanges_dropped_total"]
         assert 0 == proxy.stop()
+
+
+def test_addon_loads_into_plain_mitmdump(producer: str, tmp_path: Path) -> None:
+    import os
+    import signal
+
+    from tests.proxy_support import free_port, wait_for_port
+
+    mitmdump = Path(sys.executable).with_name("mitmdump")
+    addon = Path(__file__).resolve().parents[1] / "drift" / "edges" / "proxy" / "addon.py"
+    port, metrics = free_port(), free_port()
+    store = f"sqlite:///{tmp_path / 'md.db'}"
+    args = [
+        str(mitmdump),
+        "-q",
+        "-s",
+        str(addon),
+        "--mode",
+        f"reverse:{producer}",
+        "-p",
+        str(port),
+        "--set",
+        f"confdir={tmp_path / 'conf'}",
+        "--set",
+        f"drift_contract={ORDERS_CONTRACT}",
+        "--set",
+        f"drift_store={store}",
+        "--set",
+        f"drift_metrics=127.0.0.1:{metrics}",
+        "--set",
+        "drift_consumer_header=X-Consumer-Id",
+        "--set",
+        "drift_flush_interval=0.5",
+    ]
+    process = subprocess.Popen(
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        wait_for_port(port)
+        wait_for_port(metrics)
+        status, _, _ = request(port, "GET", "/v1/orders?include=lines", consumer="web")
+        assert 200 == status
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=30)[0].decode()
+    assert 0 == process.returncode, output
+    found = findings_by(check_store(store))
+    assert "web" == found[("request.parameter.undocumented", "/orders", "/include")]["consumer"]

@@ -12,16 +12,16 @@ import logging
 import time
 from typing import Any
 
-from drift.core.identity import ConsumerIdentifier
-from drift.edges.store import Store
 from mitmproxy import ctx, exceptions, http
 
+from drift.core.identity import ConsumerIdentifier
 from drift.core.observe import Observer
 from drift.core.sampling import SamplingPolicy
 from drift.edges.contracts import load_contract
 from drift.edges.proxy.flusher import Flusher
 from drift.edges.proxy.metrics import MetricsServer
 from drift.edges.proxy.worker import CaptureWorker, WorkerSettings
+from drift.edges.store import Store
 from drift.errors import DriftError
 
 __all__ = ["DriftAddon", "addons"]
@@ -58,19 +58,23 @@ class DriftAddon:
         loader.add_option(
             "drift_sample_first", int, 5, "Always parse the first N of each new stratum."
         )
+        # Numbers with a fraction are string options: mitmproxy's --set cannot parse floats.
         loader.add_option(
             "drift_sample_route_rate",
-            float,
-            20.0,
-            "Then parse at most this many per second per route.",
+            str,
+            "20",
+            "Then parse at most this many per second per route ('inf' = all).",
         )
         loader.add_option(
-            "drift_sample_global_rate", float, 200.0, "And at most this many per second overall."
+            "drift_sample_global_rate",
+            str,
+            "200",
+            "And at most this many per second overall ('inf' = all).",
         )
         loader.add_option(
             "drift_body_limit", int, 4 * 1024 * 1024, "Largest decoded body parsed, in bytes."
         )
-        loader.add_option("drift_flush_interval", float, 5.0, "Seconds between store flushes.")
+        loader.add_option("drift_flush_interval", str, "5", "Seconds between store flushes.")
         loader.add_option(
             "drift_queue_max", int, 10_000, "Exchanges held for the worker before dropping."
         )
@@ -103,8 +107,12 @@ class DriftAddon:
                 raise exceptions.OptionsError(
                     f"{name} must be 0 or more, got {getattr(opts, name)}"
                 )
-        if opts.drift_flush_interval <= 0:
-            raise exceptions.OptionsError("drift_flush_interval must be more than 0 seconds")
+        for name, low in (
+            ("drift_sample_route_rate", 0.0),
+            ("drift_sample_global_rate", 0.0),
+            ("drift_flush_interval", 0.1),
+        ):
+            _number(name, getattr(opts, name), low)
         if opts.drift_metrics and opts.drift_metrics.rpartition(":")[2].isdigit() is False:
             raise exceptions.OptionsError(
                 f"drift_metrics must be host:port, got {opts.drift_metrics!r}"
@@ -130,11 +138,13 @@ class DriftAddon:
             ConsumerIdentifier.from_config(rules),
             WorkerSettings(
                 body_limit=opts.drift_body_limit,
-                flush_interval=opts.drift_flush_interval,
+                flush_interval=_number("drift_flush_interval", opts.drift_flush_interval, 0.1),
                 sampling=SamplingPolicy(
                     first_n=opts.drift_sample_first,
-                    route_rate=opts.drift_sample_route_rate,
-                    global_rate=opts.drift_sample_global_rate,
+                    route_rate=_number("drift_sample_route_rate", opts.drift_sample_route_rate, 0),
+                    global_rate=_number(
+                        "drift_sample_global_rate", opts.drift_sample_global_rate, 0
+                    ),
                 ),
             ),
             store_url=opts.drift_store,
@@ -222,6 +232,17 @@ class DriftAddon:
             "dropped_observations": flusher.dropped if flusher else 0,
             "last_flush_ok": flusher.last_success if flusher else None,
         }
+
+
+def _number(name: str, text: str, low: float) -> float:
+    """A numeric option given as text ('inf' allowed); OptionsError names the option."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise exceptions.OptionsError(f"{name} must be a number, got {text!r}") from None
+    if value != value or value < low:  # NaN or too small
+        raise exceptions.OptionsError(f"{name} must be at least {low:g}, got {text!r}")
+    return value
 
 
 addons = [DriftAddon()]

@@ -77,6 +77,13 @@ class CaptureWorker:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="drift-capture", daemon=True)
         self._next_flush = clock() + settings.flush_interval
+        # Headers that name the consumer are identity, not API parameters: not recorded.
+        self._identity_headers = frozenset(
+            name.lower()
+            for rule in identifier.rules
+            for name in (getattr(rule, "name", None), getattr(rule, "header", None))
+            if isinstance(name, str)
+        )
 
     # -- thread ------------------------------------------------------------------------------
 
@@ -161,7 +168,7 @@ class CaptureWorker:
                 request=self._body(request, sample),
                 response=self._body(response, sample),
                 query=param_names(name for name, _ in parse_qsl(query, keep_blank_values=True)),
-                request_headers=header_names(request.headers.keys()),
+                request_headers=header_names(request.headers.keys(), deny=self._identity_headers),
                 response_headers=header_names(response.headers.keys()),
                 cookies=param_names(request.cookies.keys()) if "cookie" in request.headers else (),
                 consumer=consumer,
