@@ -215,6 +215,11 @@ def _duration_seconds(text: str) -> float:
 @click.option("--service", metavar="NAME", help="Service name (default: from the contract title).")
 @click.option("--consumer-header", metavar="NAME", help="Request header naming the consumer.")
 @click.option(
+    "--identity",
+    type=click.Path(dir_okay=False, exists=True),
+    help="YAML list of consumer identity rules (header, user_agent, jwt_claim, cidr, mtls_cn).",
+)
+@click.option(
     "--sample-first",
     default=5,
     show_default=True,
@@ -261,6 +266,7 @@ def proxy(
     store_url: str,
     service: str | None,
     consumer_header: str | None,
+    identity: str | None,
     sample_first: int,
     sample_route_rate: float,
     sample_global_rate: float,
@@ -290,6 +296,7 @@ def proxy(
             "drift_store": store_url,
             "drift_service": service or "",
             "drift_consumer_header": consumer_header or "",
+            "drift_identity": identity or "",
             "drift_sample_first": 0 if sample_all else sample_first,
             "drift_sample_route_rate": str(inf if sample_all else sample_route_rate),
             "drift_sample_global_rate": str(inf if sample_all else sample_global_rate),
@@ -297,7 +304,12 @@ def proxy(
             "drift_metrics": metrics,
         },
     )
-    settings.mitmproxy_mode()  # validate before starting anything
+    settings.mitmproxy_mode()  # validate everything before starting anything
+    from drift.edges.contracts import load_contract
+    from drift.edges.proxy.addon import identity_rules
+
+    load_contract(contract, service=service)
+    identity_rules(identity or "", consumer_header or "")
     run_proxy(settings)
 
 

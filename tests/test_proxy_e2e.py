@@ -229,3 +229,83 @@ def test_addon_loads_into_plain_mitmdump(producer: str, tmp_path: Path) -> None:
     assert 0 == process.returncode, output
     found = findings_by(check_store(store))
     assert "web" == found[("request.parameter.undocumented", "/orders", "/include")]["consumer"]
+
+
+SECRETS = {
+    "bearer": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLTQyIiwiYXpwIjoid2ViIn0.SECRETsig1",
+    "cookie": "SECRETcookie2",
+    "api_key": "sk_live_SECRET3",
+    "email": "alice.SECRET4@example.com",
+    "card": "4111111111111111",
+    "query": "SECRETquery5",
+}
+
+
+def test_no_secret_reaches_the_store_the_logs_or_the_reports(producer: str, tmp_path: Path) -> None:
+    db = tmp_path / "private.db"
+    store_url = f"sqlite:///{db}"
+    identity = tmp_path / "identity.yaml"
+    identity.write_text("- {jwt_claim: azp}\n")
+    with drift_proxy(
+        tmp_path, producer, store_url, "--identity", str(identity), "--sample-all"
+    ) as proxy:
+        headers = {
+            "Authorization": f"Bearer {SECRETS['bearer']}",
+            "Cookie": f"session={SECRETS['cookie']}",
+            "X-Api-Key": SECRETS["api_key"],
+        }
+        for _ in range(3):
+            request(
+                proxy.port,
+                "GET",
+                f"/v1/orders?q={SECRETS['query']}&email={SECRETS['email']}",
+                headers=headers,
+            )
+            request(
+                proxy.port,
+                "POST",
+                "/v1/orders",
+                headers=headers,
+                body={
+                    "customer_id": ORDERS[0]["id"],
+                    "email": SECRETS["email"],
+                    "card_number": SECRETS["card"],
+                    "lines": [],
+                    "note": SECRETS["query"],
+                },
+            )
+        assert 0 == proxy.stop()
+    reports = [check_store(store_url), check_store(store_url)]
+    texts = {
+        "store": b"".join(p.read_bytes() for p in tmp_path.glob("private.db*")).decode("latin-1"),
+        "proxy log": proxy.log.read_text(),
+        "report": json.dumps(reports),
+    }
+    leaks = {
+        (where, name)
+        for where, text in texts.items()
+        for name, secret in SECRETS.items()
+        if secret in text or secret.split(".")[0] in text
+    }
+    assert set() == leaks
+    consumers = {c["name"] for f in reports[0]["findings"] for c in f["evidence"]["consumers"]}
+    assert {"web"} == consumers  # the JWT's azp claim, and only that, named the consumer
+    assert "/q" in {f["pointer"] for f in reports[0]["findings"]}  # the name is kept, not the value
+
+
+def test_regular_proxy_mode_observes_the_same(producer: str, tmp_path: Path) -> None:
+    import http.client
+
+    store_url = f"sqlite:///{tmp_path / 'regular.db'}"
+    with drift_proxy(
+        tmp_path, producer, store_url, "--mode", "regular", "--consumer-header", "X-Consumer-Id"
+    ) as proxy:
+        conn = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=30)
+        conn.request("GET", f"{producer}/v1/orders?include=lines", headers={"X-Consumer-Id": "web"})
+        response = conn.getresponse()
+        assert 200 == response.status
+        response.read()
+        conn.close()
+        assert 0 == proxy.stop()
+    found = findings_by(check_store(store_url))
+    assert "web" == found[("request.parameter.undocumented", "/orders", "/include")]["consumer"]

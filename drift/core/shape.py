@@ -64,9 +64,17 @@ def is_name_key(key: str) -> bool:
     return bool(_KEY.fullmatch(key)) and string_class(key) == "string" and not key[:1].isdigit()
 
 
+def _enum_like(text: str) -> bool:
+    """Word-like and short: `on_hold`, `EUR`, `v2`, `application.json`; not `sk1aB3xQ9z` (digits
+    inside a longer string read as ids, codes or secrets, and are never kept)."""
+    if not _WORD.fullmatch(text):
+        return False
+    return len(text) <= 8 or not any(c.isdigit() for c in text)
+
+
 def _value_token(value: Any, t: str) -> str | None:
     if t == "string":
-        return "s:" + value if _WORD.fullmatch(value) else None
+        return "s:" + value if _enum_like(value) else None
     if t == "integer" and -1000 < value < 1000:
         return f"i:{int(value)}"
     if t == "boolean":

@@ -22,7 +22,7 @@ from drift.edges.proxy.flusher import Flusher
 from drift.edges.proxy.metrics import MetricsServer
 from drift.edges.proxy.worker import CaptureWorker, WorkerSettings
 from drift.edges.store import Store
-from drift.errors import DriftError
+from drift.errors import DriftError, InputError
 
 __all__ = ["DriftAddon", "addons"]
 
@@ -55,6 +55,9 @@ class DriftAddon:
             "drift_store", str, "sqlite:///drift.db", "Store URL (sqlite:///… or postgresql://…)."
         )
         loader.add_option("drift_consumer_header", str, "", "Request header naming the consumer.")
+        loader.add_option(
+            "drift_identity", str, "", "YAML file of consumer identity rules (tried in order)."
+        )
         loader.add_option(
             "drift_sample_first", int, 5, "Always parse the first N of each new stratum."
         )
@@ -132,10 +135,17 @@ class DriftAddon:
             return
         for problem in contract.problems[:20]:
             log.warning("contract problem", extra={"problem": problem.describe()})
-        rules = [{"header": opts.drift_consumer_header}] if opts.drift_consumer_header else []
+        try:
+            identifier = identity_rules(opts.drift_identity, opts.drift_consumer_header)
+        except DriftError as exc:
+            log.error(
+                "bad identity rules; drift will pass traffic through unobserved",
+                extra={"error": str(exc)},
+            )
+            return
         self.start(
             Observer(contract),
-            ConsumerIdentifier.from_config(rules),
+            identifier,
             WorkerSettings(
                 body_limit=opts.drift_body_limit,
                 flush_interval=_number("drift_flush_interval", opts.drift_flush_interval, 0.1),
@@ -232,6 +242,35 @@ class DriftAddon:
             "dropped_observations": flusher.dropped if flusher else 0,
             "last_flush_ok": flusher.last_success if flusher else None,
         }
+
+
+def identity_rules(path: str, header: str) -> ConsumerIdentifier:
+    """Rules from the identity file, then the consumer header, else 'unknown'."""
+    rules: list[dict[str, Any]] = []
+    if path:
+        from pathlib import Path
+
+        from drift.edges.documents import read_document
+
+        loaded = read_document(Path(path))
+        if not isinstance(loaded, list):
+            raise InputError(
+                "expected a list of consumer rules",
+                file=path,
+                hint="e.g. - {header: X-Consumer-Id}\n- {jwt_claim: azp}",
+            )
+        rules.extend(loaded)
+    if header:
+        rules.append({"header": header})
+    try:
+        return ConsumerIdentifier.from_config(rules, where="")
+    except InputError as exc:
+        where = (
+            exc.pointer if exc.pointer and exc.pointer.startswith("/") else f"/{exc.pointer or ''}"
+        )
+        raise InputError(
+            exc.message, file=path or "--consumer-header", pointer=where, hint=exc.hint
+        ) from None
 
 
 def _number(name: str, text: str, low: float) -> float:
