@@ -25,7 +25,17 @@ from sqlalchemy import (
 
 from drift.core.observation import ObservationKey
 
-__all__ = ["UTCDateTime", "applied_batches", "key_id", "metadata", "observations"]
+__all__ = [
+    "UTCDateTime",
+    "applied_batches",
+    "findings",
+    "key_id",
+    "metadata",
+    "observations",
+    "outbox",
+    "runs",
+    "waivers",
+]
 
 metadata = MetaData(naming_convention={"pk": "pk_%(table_name)s"})
 
@@ -86,3 +96,67 @@ def key_id(key: ObservationKey) -> str:
     """Stable identifier of an observation key (hex sha256 of its fields as a JSON array)."""
     fields = [key.service, key.method, key.path, key.declared, key.consumer, key.status]
     return hashlib.sha256(orjson.dumps(fields)).hexdigest()
+
+
+# -- the daemon's state (revision 0002) ---------------------------------------------------------
+
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", String(32), primary_key=True),  # Finding.id (stable fingerprint)
+    Column("service", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("state", String(16), nullable=False),  # new, ongoing, resolved, regressed
+    Column("first_seen", UTCDateTime(), nullable=True),  # from evidence
+    Column("last_seen", UTCDateTime(), nullable=True),
+    Column("first_reported", UTCDateTime(), nullable=False),  # first review that found it
+    Column("last_reported", UTCDateTime(), nullable=False),  # last review that found it
+    Column("unseen_reviews", Integer, nullable=False),  # reviews in a row without it
+    Column("resolved_at", UTCDateTime(), nullable=True),
+    Column("data", Text, nullable=False),  # the latest finding document (JSON)
+    Index("ix_findings_service_state", "service", "state"),
+)
+
+waivers = Table(
+    "waivers",
+    metadata,
+    Column("finding_id", String(32), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=True),  # None = until removed
+    Column("source", String(16), nullable=False),  # baseline, cli, config
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("dedupe_key", Text, nullable=False, unique=True),  # one message per key, ever
+    Column("sink", String(16), nullable=False),  # slack, webhook
+    Column("target", Text, nullable=False),  # channel or webhook name
+    Column("payload", Text, nullable=False),  # JSON
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("claimed_until", UTCDateTime(), nullable=True),  # a sender's lease on this row
+    Column("delivered_at", UTCDateTime(), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("receipt", Text, nullable=True),  # e.g. Slack's message ts
+    Index("ix_outbox_pending", "delivered_at", "next_attempt_at"),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("job", String(64), primary_key=True),
+    Column("period_start", UTCDateTime(), primary_key=True),  # one run per job and period
+    Column("owner", Text, nullable=False),  # host:pid of the replica that won the period
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=True),
+    Column("status", String(16), nullable=False),  # running, ok, failed
+    Column("summary", Text, nullable=True),  # JSON
+)

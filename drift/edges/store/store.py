@@ -93,6 +93,15 @@ class Store:
         self._version = version
         self.url_for_display = display_url(engine.url)
 
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, for the daemon's own tables in the same database."""
+        return self._engine
+
+    def insert(self, table: Table) -> postgresql.Insert | sqlite.Insert:
+        """INSERT with ON CONFLICT support for this database's dialect."""
+        return self._insert(table)
+
     @classmethod
     def open(cls, url: str, *, create: bool = True) -> Store:
         """Connect to the store at `url`; with `create`, make or upgrade its schema to head."""
