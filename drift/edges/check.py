@@ -13,6 +13,7 @@ from typing import Any
 from drift.core.compare import Policy, compare
 from drift.core.observation import merge_all
 from drift.core.observe import Observer
+from drift.core.opstats import operation_stats
 from drift.core.regroup import regroup_undeclared
 from drift.core.report import Report, Window, build_report
 from drift.edges.contracts import load_contract
@@ -98,6 +99,7 @@ def run_check(
         **({"skip_reasons": dict(skipped.most_common())} if skipped else {}),
         "operations_declared": len(contract.operations),
         "operations_seen": len({(k.method, k.path) for k in observations if k.declared}),
+        "operations": operation_stats(contract, observations),
         "undeclared_exchanges": observer.counts["undeclared-path"]
         + observer.counts["undeclared-method"],
     }

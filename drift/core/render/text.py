@@ -54,7 +54,8 @@ def _counted(n: int, singular: str, plural: str | None = None) -> str:
 
 def stats_sentence(stats: Mapping[str, Any]) -> str:
     """'exchanges read 340, skipped 3 (not-json 2, no-route 1)'; empty when there are none."""
-    return ", ".join(_stat(key, value) for key, value in stats.items())
+    # lists (per-operation tables) belong in richer formats, not in one sentence
+    return ", ".join(_stat(k, v) for k, v in stats.items() if not isinstance(v, list | tuple))
 
 
 def _stat(key: str, value: Any) -> str:

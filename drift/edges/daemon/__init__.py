@@ -1,0 +1,1 @@
+"""The drift daemon: scheduled reviews, findings lifecycle, reports and notifications."""
