@@ -356,10 +356,10 @@ def test_markdown_sections_and_advice() -> None:
 
 
 def test_render_dispatch() -> None:
-    assert set(RENDERERS) == {"text", "json", "markdown"}
+    assert {"text", "json", "markdown", "html", "sarif"} == set(RENDERERS)
     report = fixed_report()
     assert render(report, "json") == render_json(report)
-    with pytest.raises(ValueError, match="json, markdown, text"):
+    with pytest.raises(ValueError, match="html, json, markdown, sarif, text"):
         render(report, "yaml")
 
 
