@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from drift.edges.config.units import cron_trigger
 from drift.edges.daemon.runs import claim_run, finish_run, period_start, replica_name
 from drift.edges.store import Store
 
@@ -108,7 +108,7 @@ def schedule(
         if job.every is not None:
             trigger: Any = IntervalTrigger(seconds=job.every.total_seconds(), timezone=timezone)
         elif job.cron is not None:
-            trigger = CronTrigger.from_crontab(job.cron, timezone=timezone)
+            trigger = cron_trigger(job.cron, timezone)  # crontab weekdays, unlike from_crontab
         else:
             raise ValueError(f"job {job.name!r} needs `every` or `cron`")
         scheduler.add_job(

@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 
 class DriftAddon:
-    def __init__(self) -> None:
+    def __init__(self, identifier: ConsumerIdentifier | None = None) -> None:
+        self.preset_identifier = identifier  # from a drift config (overrides the options)
         self.worker: CaptureWorker | None = None
         self.flusher: Flusher | None = None
         self.metrics: MetricsServer | None = None
@@ -136,7 +137,9 @@ class DriftAddon:
         for problem in contract.problems[:20]:
             log.warning("contract problem", extra={"problem": problem.describe()})
         try:
-            identifier = identity_rules(opts.drift_identity, opts.drift_consumer_header)
+            identifier = self.preset_identifier or identity_rules(
+                opts.drift_identity, opts.drift_consumer_header
+            )
         except DriftError as exc:
             log.error(
                 "bad identity rules; drift will pass traffic through unobserved",

@@ -1,0 +1,110 @@
+"""`drift run`: the scheduler in the foreground; SIGTERM/SIGINT stop it cleanly.
+
+With `proxy.enabled` in the config the same process also hosts the capture sidecar for the
+first service that has an `upstream` (a single-process sidecar): mitmproxy owns the main
+thread's event loop and the scheduler runs in the background.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from drift.edges.config.model import DriftConfig
+from drift.edges.daemon.daemon import Daemon, Notifier
+from drift.edges.daemon.scheduler import schedule
+from drift.edges.store import Store
+
+__all__ = ["run_daemon"]
+
+log = logging.getLogger(__name__)
+
+
+def run_daemon(
+    config: DriftConfig,
+    *,
+    notifier_factory: Callable[[Store], Notifier | None] = lambda _store: None,
+    stop: threading.Event | None = None,
+    duration: float | None = None,
+) -> Daemon:
+    """Run until SIGTERM/SIGINT, `stop` is set, or `duration` seconds have passed."""
+    store = Store.open(config.store)
+    daemon = Daemon(config, store, notifier=notifier_factory(store))
+    scheduler = BackgroundScheduler(timezone=config.schedule.timezone)
+    schedule(
+        scheduler,
+        daemon.jobs(),
+        store,
+        timezone=config.schedule.timezone,
+        misfire_grace=timedelta(seconds=config.schedule.misfire_grace),
+    )
+    stop = stop or threading.Event()
+    proxy_settings = _hosted_proxy(config)
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("stopping", extra={"signal": signal.Signals(signum).name})
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread() and proxy_settings is None:
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+    scheduler.start()
+    log.info(
+        "drift daemon started",
+        extra={
+            "services": [s.name for s in daemon.services],
+            "store": store.url_for_display,
+            "started": datetime.now(UTC).isoformat(),
+        },
+    )
+    try:
+        if proxy_settings is not None:
+            from drift.edges.proxy.run import run_proxy
+
+            run_proxy(proxy_settings)  # returns on SIGTERM/SIGINT (mitmproxy's handlers)
+        else:
+            stop.wait(duration)
+    finally:
+        scheduler.shutdown(wait=True)  # lets a running review finish
+        store.close()
+        log.info("drift daemon stopped")
+    return daemon
+
+
+def _hosted_proxy(config: DriftConfig):  # type: ignore[no-untyped-def]
+    if not config.proxy.enabled:
+        return None
+    service = next((s for s in config.services if s.upstream), None)
+    if service is None:
+        log.warning("proxy.enabled but no service has an upstream; not hosting a proxy")
+        return None
+    from drift.core.identity import ConsumerIdentifier
+    from drift.edges.proxy.run import ProxySettings
+
+    inf = float("inf")
+    sampling = config.sampling
+    return ProxySettings(
+        contract=str(service.contract),
+        listen_host=service.listen_host,
+        listen_port=service.listen_port,
+        upstream=service.upstream,
+        confdir=str(config.proxy.confdir) if config.proxy.confdir else None,
+        identifier=ConsumerIdentifier(config.consumers) if config.consumers else None,
+        stream_large_bodies=str(config.proxy.stream_large_bodies),
+        drift={
+            "drift_store": config.store,
+            "drift_service": service.name or "",
+            "drift_sample_first": 0 if sampling.all else sampling.first_n,
+            "drift_sample_route_rate": str(inf if sampling.all else sampling.route_rate),
+            "drift_sample_global_rate": str(inf if sampling.all else sampling.global_rate),
+            "drift_flush_interval": str(config.proxy.flush_interval),
+            "drift_metrics": config.proxy.metrics,
+            "drift_body_limit": config.proxy.body_limit,
+        },
+    )
