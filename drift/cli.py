@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -311,6 +312,155 @@ def proxy(
     load_contract(contract, service=service)
     identity_rules(identity or "", consumer_header or "")
     run_proxy(settings)
+
+
+def _load(path: str):  # type: ignore[no-untyped-def]
+    from drift.edges.config import load_config
+
+    return load_config(path)
+
+
+@cli.command("run")
+@click.option(
+    "--config",
+    "config_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="drift config file (see docs/configuration.md).",
+)
+@click.option(
+    "--for",
+    "duration",
+    metavar="DURATION",
+    help="Stop by itself after DURATION (e.g. 2m); default: until SIGTERM.",
+)
+def run_command(config_path: str, duration: str | None) -> None:
+    """Run the daemon: scheduled reviews, reports, digests and alerts (SIGTERM stops it)."""
+    from drift.edges.daemon.notifications import notifier_for
+    from drift.edges.daemon.run import run_daemon
+
+    config = _load(config_path)
+    seconds = _duration_seconds(duration) if duration else None
+    run_daemon(config, notifier_factory=lambda store: notifier_for(config, store), duration=seconds)
+
+
+@cli.command("report")
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    default="text",
+    show_default=True,
+    type=click.Choice(sorted(RENDERERS)),
+    help="Report format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the report here instead of standard output.",
+)
+def report_command(config_path: str, fmt: str, output: str | None) -> None:
+    """Report the drift in the store now (read-only: the findings lifecycle is not advanced)."""
+    from drift.edges.daemon.daemon import Daemon
+    from drift.edges.store import Store
+
+    config = _load(config_path)
+    store = Store.open(config.store, create=False)
+    try:
+        report, _ = Daemon(config, store).assess(datetime.now(UTC), persist=False)
+    finally:
+        store.close()
+    text = render(report, fmt)
+    if output:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"report written to {output}: {report.summary['total']} findings", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command("baseline")
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--by",
+    default=lambda: os.environ.get("USER", "drift"),
+    show_default="$USER",
+    help="Who accepts today's drift.",
+)
+@click.option("--reason", default="baseline on adoption", show_default=True)
+def baseline_command(config_path: str, by: str, reason: str) -> None:
+    """Accept today's drift (waive every current finding) so only new drift alerts."""
+    from drift.edges.daemon.daemon import Daemon
+    from drift.edges.state import baseline
+    from drift.edges.store import Store
+
+    config = _load(config_path)
+    store = Store.open(config.store)
+    try:
+        now = datetime.now(UTC)
+        report, _ = Daemon(config, store).assess(now, persist=False)
+        added = baseline(store.engine, report.findings, by=by, reason=reason, now=now)
+    finally:
+        store.close()
+    click.echo(
+        f"baseline: {added} finding(s) accepted, {len(report.findings) - added} already waived"
+    )
+
+
+@cli.command("waive")
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False))
+@click.argument("finding_id")
+@click.option("--reason", required=True, help="Why this drift is accepted (shown in reports).")
+@click.option("--by", default=lambda: os.environ.get("USER", "drift"), show_default="$USER")
+@click.option("--expires", metavar="DATE", help="YYYY-MM-DD; the finding resurfaces after it.")
+@click.option("--remove", is_flag=True, help="Remove the waiver instead.")
+def waive_command(
+    config_path: str, finding_id: str, reason: str, by: str, expires: str | None, remove: bool
+) -> None:
+    """Accept one finding (by id) with a reason, who and an optional expiry."""
+    from drift.core.waivers import Waiver
+    from drift.edges.state import add_waiver, remove_waiver
+    from drift.edges.store import Store
+
+    config = _load(config_path)
+    store = Store.open(config.store)
+    try:
+        if remove:
+            removed = remove_waiver(store.engine, finding_id)
+            click.echo(f"waiver {'removed' if removed else 'not found'}: {finding_id}")
+            return
+        until = None
+        if expires:
+            try:
+                until = datetime.fromisoformat(expires).replace(tzinfo=UTC)
+            except ValueError:
+                raise click.BadParameter(
+                    f"{expires!r} is not a date like 2027-01-31", param_hint="--expires"
+                ) from None
+        add_waiver(
+            store.engine, Waiver(finding_id, None, reason, by, until, "cli"), now=datetime.now(UTC)
+        )
+    finally:
+        store.close()
+    click.echo(f"waived {finding_id}" + (f" until {expires}" if expires else ""))
+
+
+@cli.group("config")
+def config_group() -> None:
+    """Work with drift's configuration file."""
+
+
+@config_group.command("check")
+@click.argument("path", type=click.Path(dir_okay=False))
+def config_check(path: str) -> None:
+    """Validate a config file, load its contracts, and look at the environment."""
+    from drift.edges.config import check_config
+
+    config, warnings = check_config(path)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"{path}: ok, {len(config.services)} service(s), {len(warnings)} warning(s)")
 
 
 def main(argv: list[str] | None = None) -> None:
