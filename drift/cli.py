@@ -446,6 +446,43 @@ def waive_command(
     click.echo(f"waived {finding_id}" + (f" until {expires}" if expires else ""))
 
 
+@cli.command("demo")
+@click.option(
+    "--dir",
+    "workdir",
+    default="demo-output",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where the demo keeps its store, config and reports.",
+)
+@click.option(
+    "--duration",
+    default="45s",
+    show_default=True,
+    metavar="DURATION",
+    help="How long the consumers call the API.",
+)
+@click.option(
+    "--review-every",
+    default=15,
+    show_default=True,
+    type=click.IntRange(2),
+    help="Seconds between scheduled reviews.",
+)
+@click.option("--keep-running", is_flag=True, help="Keep everything running after the traffic.")
+def demo_command(workdir: str, duration: str, review_every: int, keep_running: bool) -> None:
+    """Run drift end to end on this machine: producer, sidecar, consumers, daemon, reports."""
+    from drift.demo.run import run_demo
+
+    run_demo(
+        Path(workdir).resolve(),
+        seconds=_duration_seconds(duration),
+        review_every=review_every,
+        keep_running=keep_running,
+        say=click.echo,
+    )
+
+
 @cli.group("config")
 def config_group() -> None:
     """Work with drift's configuration file."""

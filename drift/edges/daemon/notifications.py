@@ -160,7 +160,7 @@ def notifier_for(config: DriftConfig, store: Store) -> ConfiguredNotifier | None
             else:
                 sinks["slack"] = SlackSink.from_env(slack.token_env)
         except NotifyConfigError as exc:
-            log.warning("Slack alerts are off", extra={"reason": str(exc)})
+            log.info("Slack alerts are off", extra={"reason": str(exc)})  # config check warns
     if config.notify.webhooks:
         try:
             sinks["webhook"] = WebhookSink.from_env(
