@@ -181,9 +181,14 @@ def _duration_seconds(text: str) -> float:
 @cli.command()
 @click.option(
     "--contract",
-    required=True,
     type=click.Path(dir_okay=False),
     help="OpenAPI contract of the service behind the proxy.",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Take everything from a drift config instead (the service with an upstream, or --service).",
 )
 @click.option(
     "--upstream",
@@ -260,7 +265,8 @@ def _duration_seconds(text: str) -> float:
     "--confdir", type=click.Path(file_okay=False), help="mitmproxy state directory (writable)."
 )
 def proxy(
-    contract: str,
+    contract: str | None,
+    config_path: str | None,
     upstream: str | None,
     listen: str,
     mode: str,
@@ -281,6 +287,14 @@ def proxy(
     It never changes or blocks traffic; SIGTERM flushes observations before exit.
     """
     from drift.edges.proxy.run import ProxySettings, run_proxy
+
+    if config_path:
+        from drift.edges.daemon.run import proxy_settings
+
+        run_proxy(proxy_settings(_load(config_path), service))
+        return
+    if not contract:
+        raise click.UsageError("give --contract SPEC (with --upstream URL), or --config FILE")
 
     host, _, port = listen.rpartition(":")
     if not port.isdigit():

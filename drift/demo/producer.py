@@ -39,6 +39,7 @@ _BY_ID = {o["id"]: o for o in ORDERS}
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are separate writes on a kept-alive socket
 
     def _json(self, status: int, body: Any, content_type: str = "application/json") -> None:
         data = json.dumps(body).encode()

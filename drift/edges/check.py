@@ -73,6 +73,7 @@ def run_check(
                 advance()
     observations = observer.snapshot()
     stored = 0
+    store_warnings: list[str] = []
     if store_url:
         from drift.edges.store import Store
 
@@ -84,9 +85,13 @@ def run_check(
                 services=[contract.service],
                 consumers=list(consumers) or None,
             )
+            others = [] if loaded else store.services()
         finally:
             store.close()
         stored = sum(o.count for o in loaded.values())
+        if not loaded:
+            where = f"; it holds {', '.join(others)} (pick one with --service)" if others else ""
+            store_warnings.append(f"the store has no observations of service {contract.service!r}{where}")
         observations = regroup_undeclared(merge_all(observations, loaded))
     findings = compare(contract, observations, policy, now)
     firsts = [o.first_seen for o in observations.values() if o.first_seen]
@@ -122,5 +127,5 @@ def run_check(
             **({"store": _display_url(store_url)} if store_url else {}),
         },
         stats=stats,
-        warnings=[p.describe() for p in contract.problems],
+        warnings=store_warnings + [p.describe() for p in contract.problems],
     )

@@ -42,3 +42,5 @@ def configure_logging(level: str = "warning", stream: Any = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # mitmproxy logs every connection at info; drift's own info lines are what users want
+    logging.getLogger("mitmproxy").setLevel(max(logging.WARNING, root.level))

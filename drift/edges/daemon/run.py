@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -20,6 +21,9 @@ from drift.edges.config.model import DriftConfig
 from drift.edges.daemon.daemon import Daemon, Notifier
 from drift.edges.daemon.scheduler import schedule
 from drift.edges.store import Store
+
+if TYPE_CHECKING:  # mitmproxy is imported only when a proxy is actually hosted
+    from drift.edges.proxy.run import ProxySettings
 
 __all__ = ["run_daemon"]
 
@@ -77,15 +81,32 @@ def run_daemon(
     return daemon
 
 
-def _hosted_proxy(config: DriftConfig):  # type: ignore[no-untyped-def]
+def _hosted_proxy(config: DriftConfig) -> ProxySettings | None:
     if not config.proxy.enabled:
         return None
-    service = next((s for s in config.services if s.upstream), None)
-    if service is None:
+    if not any(s.upstream for s in config.services):
         log.warning("proxy.enabled but no service has an upstream; not hosting a proxy")
         return None
+    return proxy_settings(config)
+
+
+def proxy_settings(config: DriftConfig, service_name: str | None = None) -> ProxySettings:
+    """Sidecar settings for one service of the config (the first with an upstream by default)."""
     from drift.core.identity import ConsumerIdentifier
     from drift.edges.proxy.run import ProxySettings
+    from drift.errors import InputError
+
+    candidates = [s for s in config.services if s.upstream]
+    if service_name is not None:
+        candidates = [s for s in candidates if s.name == service_name]
+    if not candidates:
+        raise InputError(
+            "no service with an upstream" + (f" named {service_name!r}" if service_name else ""),
+            file=str(config.path),
+            pointer="/services",
+            hint="give the service an `upstream: http://host:port` to put a sidecar in front of it",
+        )
+    service = candidates[0]
 
     inf = float("inf")
     sampling = config.sampling
@@ -106,5 +127,7 @@ def _hosted_proxy(config: DriftConfig):  # type: ignore[no-untyped-def]
             "drift_flush_interval": str(config.proxy.flush_interval),
             "drift_metrics": config.proxy.metrics,
             "drift_body_limit": config.proxy.body_limit,
+            "drift_queue_max": config.proxy.queue_max,
+            "drift_queue_max_bytes": config.proxy.queue_max_bytes,
         },
     )

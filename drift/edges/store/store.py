@@ -197,6 +197,12 @@ class Store:
                 ],
             )
 
+    def services(self) -> list[str]:
+        """The services that have observations in the store."""
+        with self._errors("list services"), self._engine.connect() as conn:
+            rows = conn.execute(select(observations.c.service).distinct())
+            return sorted(str(r[0]) for r in rows)
+
     def load(
         self,
         *,
