@@ -91,7 +91,9 @@ def run_check(
         stored = sum(o.count for o in loaded.values())
         if not loaded:
             where = f"; it holds {', '.join(others)} (pick one with --service)" if others else ""
-            store_warnings.append(f"the store has no observations of service {contract.service!r}{where}")
+            store_warnings.append(
+                f"the store has no observations of service {contract.service!r}{where}"
+            )
         observations = regroup_undeclared(merge_all(observations, loaded))
     findings = compare(contract, observations, policy, now)
     firsts = [o.first_seen for o in observations.values() if o.first_seen]
