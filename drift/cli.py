@@ -460,6 +460,128 @@ def waive_command(
     click.echo(f"waived {finding_id}" + (f" until {expires}" if expires else ""))
 
 
+@cli.command("infer")
+@click.option(
+    "--har",
+    "hars",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Recorded traffic (HAR 1.2). Repeat for several files.",
+)
+@click.option(
+    "--store",
+    "store_url",
+    metavar="URL",
+    envvar="DRIFT_STORE_URL",
+    help="Also read stored observations (sqlite:///drift.db, postgresql://…). Env: DRIFT_STORE_URL.",
+)
+@click.option(
+    "--since", metavar="DURATION", help="With --store: only the last DURATION (e.g. 24h, 7d, 30m)."
+)
+@click.option(
+    "--consumer",
+    "consumers",
+    multiple=True,
+    metavar="NAME",
+    help="With --store: only these consumers (repeatable).",
+)
+@click.option(
+    "--contract",
+    type=click.Path(dir_okay=False),
+    help="Route traffic with this contract: its path templates and operation ids are kept.",
+)
+@click.option(
+    "--update",
+    metavar="SPEC",
+    type=click.Path(dir_okay=False),
+    help="Print SPEC with only the undocumented parts added (x-stability: incidental).",
+)
+@click.option(
+    "--service",
+    metavar="NAME",
+    help="Service name (default: the contract's, or the store's only one).",
+)
+@click.option(
+    "--consumer-header",
+    metavar="NAME",
+    help="Request header naming the consumer, e.g. X-Consumer-Id (not documented as a parameter).",
+)
+@click.option("--title", help="info.title of the inferred document.")
+@click.option(
+    "--required-threshold",
+    "threshold",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0, 1, min_open=True),
+    help="A property is required when present in at least this share of objects (1: always).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "json"]),
+    help="Output format (default: json for an --output ending in .json, else yaml). "
+    "--update keeps SPEC's own format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the document here instead of standard output.",
+)
+def infer_command(
+    hars: tuple[str, ...],
+    store_url: str | None,
+    since: str | None,
+    consumers: tuple[str, ...],
+    contract: str | None,
+    update: str | None,
+    service: str | None,
+    consumer_header: str | None,
+    title: str | None,
+    threshold: float,
+    fmt: str | None,
+    output: str | None,
+) -> None:
+    """Infer the actual contract (OpenAPI 3.1) from recorded traffic, with evidence.
+
+    With --update SPEC: SPEC with only what traffic shows but SPEC does not declare added,
+    marked x-stability: incidental, every declared line left as it was — review the diff and
+    decide what to guarantee.
+    """
+    from drift.core.report import Window
+    from drift.edges.infer import run_infer
+
+    if not hars and not store_url:
+        raise click.UsageError("give traffic to infer from: --har FILE and/or --store URL")
+    if update and contract and Path(update).resolve() != Path(contract).resolve():
+        raise click.UsageError("--update SPEC routes traffic with SPEC: leave out --contract")
+    window = None
+    if since:
+        window = Window(datetime.now(UTC) - timedelta(seconds=_duration_seconds(since)), None)
+    if fmt is None:
+        fmt = "json" if output and output.lower().endswith(".json") else "yaml"
+    text = run_infer(
+        hars=hars,
+        store_url=store_url,
+        window=window,
+        service=service,
+        contract_path=contract,
+        update=update,
+        threshold=threshold,
+        consumer_header=consumer_header,
+        consumers=consumers,
+        title=title,
+        fmt=fmt,
+    )
+    if output:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_bytes(text.encode("utf-8"))  # bytes: CRLF contracts stay CRLF
+        what = "updated contract" if update else "inferred contract"
+        click.echo(f"{what} written to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
 @cli.command("demo")
 @click.option(
     "--dir",
