@@ -13,6 +13,7 @@ import click
 
 from drift import __version__
 from drift.core.compare import Policy
+from drift.core.diff import DIFF_FORMATS, FAIL_ON
 from drift.core.kinds import Severity
 from drift.core.render import RENDERERS, render
 from drift.edges.logs import configure_logging
@@ -580,6 +581,79 @@ def infer_command(
         click.echo(f"{what} written to {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+@cli.command("diff")
+@click.argument("old", type=click.Path(dir_okay=False))
+@click.argument("new", type=click.Path(dir_okay=False))
+@click.option(
+    "--store",
+    "store_url",
+    metavar="URL",
+    envvar="DRIFT_STORE_URL",
+    help="Observed traffic: list the consumers each change would hit "
+    "(sqlite:///drift.db, postgresql://…). Env: DRIFT_STORE_URL.",
+)
+@click.option(
+    "--since", metavar="DURATION", help="With --store: only the last DURATION (e.g. 24h, 7d, 30m)."
+)
+@click.option(
+    "--service",
+    metavar="NAME",
+    help="Service name in the store (default: from the contract title).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default="text",
+    show_default=True,
+    type=click.Choice(sorted(DIFF_FORMATS)),
+    help="Output format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the result here instead of standard output.",
+)
+@click.option(
+    "--fail-on",
+    default="breaking",
+    show_default=True,
+    type=click.Choice(list(FAIL_ON)),
+    help="Exit 1 when a change is at least this severe: breaking; deprecation (or breaking); "
+    "any change. 'never': always exit 0.",
+)
+def diff_command(
+    old: str,
+    new: str,
+    store_url: str | None,
+    since: str | None,
+    service: str | None,
+    fmt: str,
+    output: str | None,
+    fail_on: str,
+) -> None:
+    """Compare two contract versions: breaking, deprecation and non-breaking changes.
+
+    With --store, every breaking change lists the observed consumers it would hit.
+    Exit status: 0 nothing at or above --fail-on, 1 changes that are, 2 bad input.
+    """
+    from drift.core.diff import exit_code, render_diff
+    from drift.edges.diff import run_diff
+
+    if since and not store_url:
+        raise click.UsageError("--since needs --store URL")
+    seconds = _duration_seconds(since) if since else None
+    report = run_diff(old, new, store_url=store_url, since_seconds=seconds, service=service)
+    text = render_diff(report, fmt)
+    if output:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"diff written to {output}: {len(report.changes)} changes", err=True)
+    else:
+        click.echo(text, nl=False)
+    sys.exit(EXIT_FINDINGS if exit_code(report, fail_on) else EXIT_CLEAN)
 
 
 @cli.command("demo")
