@@ -11,11 +11,12 @@ import math
 import re
 from collections import Counter
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from drift.core.contract.model import Contract, Operation
 from drift.core.exchange import Body, BodyState, Exchange
 from drift.core.observation import BodyStats, MessageStats, Observation, ObservationKey
-from drift.core.routing import Router
+from drift.core.routing import Route, Router
 from drift.core.templating import PathTemplater, classify_segment
 
 __all__ = ["MAX_PARAM_NAMES", "Observer"]
@@ -26,14 +27,15 @@ _NAME = re.compile(r"[A-Za-z0-9_.\-\[\]$]{1,64}")
 _INVALID_NAME = "(invalid name)"
 
 
+@lru_cache(maxsize=8192)
+def _name(name: str) -> str:
+    # names that look like values (ids, tokens, emails) are data, not parameter names
+    valid = _NAME.fullmatch(name) and classify_segment(name) is None
+    return name if valid else _INVALID_NAME
+
+
 def _names(names: tuple[str, ...], lower: bool = False) -> set[str]:
-    out: set[str] = set()
-    for name in names:
-        name = name.lower() if lower else name
-        # names that look like values (ids, tokens, emails) are data, not parameter names
-        valid = _NAME.fullmatch(name) and classify_segment(name) is None
-        out.add(name if valid else _INVALID_NAME)
-    return out
+    return {_name(n.lower() if lower else n) for n in names}
 
 
 def _count_params(stats: MessageStats, location: str, names: set[str]) -> None:
@@ -80,10 +82,13 @@ class Observer:
         self._pending: set[str] = set()  # raw undeclared paths, kept in memory only
         self.counts: Counter[str] = Counter()
 
-    def add(self, exchange: Exchange) -> None:
+    def add(self, exchange: Exchange, route: Route[Operation] | bool | None = False) -> None:
+        """Fold one exchange in; `route` is the router's answer when the caller already has it."""
         self.counts["exchanges"] += 1
         method = exchange.method.upper()
-        route = self.router.match(method, exchange.path)
+        if route is False:
+            route = self.router.match(method, exchange.path)
+        assert route is not True
         if route is not None:
             path, declared = route.template, route.target is not None
             self.counts["declared" if declared else "undeclared-method"] += 1
@@ -139,6 +144,29 @@ class Observer:
                 )
             previous = out.get(key)
             out[key] = previous.merge(obs) if previous is not None else obs.merge(Observation())
+        return out
+
+    def take(self) -> dict[ObservationKey, Observation]:
+        """Hand over what was observed and start afresh, without copying (the sidecar's flush).
+
+        Only undeclared raw paths that fold into one template are merged; everything else is
+        handed over as is, so a flush costs next to nothing on the capture thread.
+        """
+        taken, pending = self._observations, self._pending
+        self._observations, self._pending = {}, set()
+        out: dict[ObservationKey, Observation] = {}
+        for key, obs in taken.items():
+            if not key.declared and key.path in pending:
+                key = ObservationKey(
+                    key.service,
+                    key.method,
+                    self.templater.template(key.path),
+                    False,
+                    key.consumer,
+                    key.status,
+                )
+            held = out.get(key)
+            out[key] = obs if held is None else held.merge(obs)
         return out
 
     def clear(self) -> None:

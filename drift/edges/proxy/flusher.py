@@ -16,9 +16,8 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from drift.edges.store import Batch, Store, bucket_start
-
 from drift.core.observation import Observation, ObservationKey
+from drift.edges.store import Batch, Store, bucket_start
 
 __all__ = ["Flusher"]
 

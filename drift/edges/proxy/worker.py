@@ -23,7 +23,7 @@ from drift.core.identity import ConsumerIdentifier, RequestFacts
 from drift.core.observation import Observation, ObservationKey
 from drift.core.observe import Observer
 from drift.core.privacy import header_names, param_names
-from drift.core.sampling import Sampler, SamplingPolicy, size_class
+from drift.core.sampling import Sampler, SamplingPolicy
 from drift.edges.decode import body_from_wire, media_type
 
 __all__ = ["CaptureWorker", "Handoff", "WorkerSettings"]
@@ -41,6 +41,11 @@ class WorkerSettings:
     drain_interval: float = 0.02  # seconds between queue drains
     flush_interval: float = 5.0  # seconds between snapshots handed to the flusher
     sampling: SamplingPolicy = field(default_factory=SamplingPolicy)
+
+
+def _header_keys(message: Any) -> list[str]:
+    """Header names straight from mitmproxy's raw fields (`Headers.keys()` rescans per key)."""
+    return [name.decode("latin-1") for name, _ in message.headers.fields]
 
 
 def _cert_cn(client: Any) -> str | None:
@@ -113,8 +118,7 @@ class CaptureWorker:
     def _snapshot(self) -> None:
         self._next_flush = self.clock() + self.settings.flush_interval
         try:
-            snapshot = self.observer.snapshot()
-            self.observer.clear()
+            snapshot = self.observer.take()
             if snapshot:
                 self.on_snapshot(snapshot)
         except Exception as exc:  # never let a bug stop capture
@@ -146,16 +150,8 @@ class CaptureWorker:
         template = route.template if route is not None else "(undeclared)"
         facts = RequestFacts(request.headers, _client_ip(client), _cert_cn(client))
         consumer = self.identifier.identify(facts)
-        raw = response.raw_content
         out_type = response.headers.get("content-type")
-        stratum = (
-            method,
-            template,
-            response.status_code,
-            consumer,
-            media_type(out_type),
-            size_class(len(raw or b"")),
-        )
+        stratum = (method, template, response.status_code, consumer, media_type(out_type))
         sample = self.sampler.decide((method, template), stratum, self.clock())
         started = request.timestamp_start
         first_byte = response.timestamp_start or response.timestamp_end
