@@ -228,21 +228,21 @@ def _duration_seconds(text: str) -> float:
 )
 @click.option(
     "--sample-first",
-    default=5,
+    default=3,
     show_default=True,
     type=click.IntRange(0),
     help="Always parse the first N bodies of each new stratum.",
 )
 @click.option(
     "--sample-route-rate",
-    default=20.0,
+    default=5.0,
     show_default=True,
     type=click.FloatRange(0),
     help="Then parse at most this many bodies per second per route.",
 )
 @click.option(
     "--sample-global-rate",
-    default=200.0,
+    default=50.0,
     show_default=True,
     type=click.FloatRange(0),
     help="And at most this many per second overall.",

@@ -140,19 +140,22 @@ def test_worker_folds_exchanges_with_consumer_and_template() -> None:
     assert 2 == obs.response.bodies["application/json"].root.present("discount")
 
 
-def test_unsampled_bodies_are_counted_but_not_parsed() -> None:
+def test_unsampled_exchanges_are_counted_but_only_sampled_ones_are_detailed() -> None:
     w, got = worker(SamplingPolicy(first_n=1, route_rate=0, global_rate=0))
     for _ in range(4):
         f = flow()
         w.process(f.request, f.response, f.client_conn)
     w._snapshot()
     (obs,) = got[0].values()
-    assert (4, {"json": 1, "skipped": 3}, 1) == (
+    shapes = obs.response.bodies["application/json"]
+    # every call counts (status, latency, rate); names and bodies come from the sampled one
+    assert (4, 4, 1, {"json": 1}, 1) == (
         obs.count,
+        obs.latency.count,
+        obs.response.count,
         obs.response.states,
-        obs.response.bodies["application/json"].samples,
+        shapes.samples,
     )
-    assert {"application/json": 4} == obs.response.with_body
 
 
 def bomb(size: int) -> bytes:

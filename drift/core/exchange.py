@@ -23,7 +23,6 @@ class BodyState:
     INVALID = "invalid"  # claimed JSON but did not parse
     TOO_LARGE = "too-large"  # over the decoding bound; skipped on purpose
     UNDECODABLE = "undecodable"  # content-encoding failed or unknown
-    SKIPPED = "skipped"  # has bytes, but the sampler chose not to parse it (counted, not shaped)
 
 
 @dataclass(frozen=True, slots=True)

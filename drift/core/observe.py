@@ -82,13 +82,23 @@ class Observer:
         self._pending: set[str] = set()  # raw undeclared paths, kept in memory only
         self.counts: Counter[str] = Counter()
 
-    def add(self, exchange: Exchange, route: Route[Operation] | bool | None = False) -> None:
-        """Fold one exchange in; `route` is the router's answer when the caller already has it."""
+    def add(
+        self,
+        exchange: Exchange,
+        *,
+        routed: tuple[Route[Operation] | None] | None = None,
+        detail: bool = True,
+    ) -> None:
+        """Fold one exchange in; `routed` carries the router's answer when the caller has it.
+
+        With `detail=False` (an exchange the sampler passed over) only the call is counted —
+        status, consumer, latency, rate — while names and bodies are left out; message-level
+        counts (`request.count`, `response.count`) then cover the detailed exchanges only, so
+        presence ratios stay exact.
+        """
         self.counts["exchanges"] += 1
         method = exchange.method.upper()
-        if route is False:
-            route = self.router.match(method, exchange.path)
-        assert route is not True
+        route = routed[0] if routed is not None else self.router.match(method, exchange.path)
         if route is not None:
             path, declared = route.template, route.target is not None
             self.counts["declared" if declared else "undeclared-method"] += 1
@@ -102,29 +112,39 @@ class Observer:
             else:
                 path = self.templater.template(raw)
             declared = False
-        key = ObservationKey(
-            service=exchange.service or self.contract.service,
-            method=method,
-            path=path,
-            declared=declared,
-            consumer=exchange.consumer or "",
-            status=exchange.status,
+        obs = self._tally(
+            ObservationKey(
+                service=exchange.service or self.contract.service,
+                method=method,
+                path=path,
+                declared=declared,
+                consumer=exchange.consumer or "",
+                status=exchange.status,
+            ),
+            exchange.latency_ms,
+            exchange.timestamp,
         )
-        obs = self._observations.get(key)
-        if obs is None:
-            obs = self._observations[key] = Observation()
-        obs.seen(exchange.timestamp)
-        latency = exchange.latency_ms
-        if latency is not None and 0 <= latency < math.inf:
-            obs.latency.record(latency)
-        if exchange.timestamp is not None:
-            minute = _epoch_minute(exchange.timestamp)
-            obs.minutes[minute] = obs.minutes.get(minute, 0) + 1
+        if not detail:
+            return
         _record_body(obs.request, exchange.request)
         _record_body(obs.response, exchange.response)
         _count_params(obs.request, "query", _names(exchange.query))
         _count_params(obs.request, "header", _names(exchange.request_headers, lower=True))
         _count_params(obs.request, "cookie", _names(exchange.cookies))
+
+    def _tally(
+        self, key: ObservationKey, latency: float | None, timestamp: datetime | None
+    ) -> Observation:
+        obs = self._observations.get(key)
+        if obs is None:
+            obs = self._observations[key] = Observation()
+        obs.seen(timestamp)
+        if latency is not None and 0 <= latency < math.inf:
+            obs.latency.record(latency)
+        if timestamp is not None:
+            minute = _epoch_minute(timestamp)
+            obs.minutes[minute] = obs.minutes.get(minute, 0) + 1
+        return obs
 
     def _strip_base(self, path: str) -> str:
         """Undeclared paths are reported like declared ones: without the servers' base path."""

@@ -1,9 +1,9 @@
 """Stratified sampling: which exchanges get their bodies parsed and shaped.
 
-Every exchange is *counted* (status, latency, parameter names); only sampled ones have their
-bodies decoded and inferred, which is the expensive part. Rare strata are never drowned by
+Every exchange is *counted* (status, consumer, latency, rate); only sampled ones are detailed:
+parameter names recorded, bodies decoded and inferred, which is the expensive part. Rare strata are never drowned by
 hot ones: the first `first_n` exchanges of every new stratum (operation, status, consumer, media
-type, body size class) are always sampled; after that a per-route token bucket and a global
+type) are always sampled; after that a per-route token bucket and a global
 one cap the rate. Time is passed in, so the sampler is pure and testable.
 """
 
@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Sampler", "SamplingPolicy", "size_class"]
+__all__ = ["Sampler", "SamplingPolicy"]
 
 MAX_STRATA = 50_000
 
 
 @dataclass(frozen=True, slots=True)
 class SamplingPolicy:
-    first_n: int = 5  # always sample the first N of each new stratum
-    route_rate: float = 20.0  # then at most this many per second per route (method + template)
-    global_rate: float = 200.0  # and at most this many per second overall
+    first_n: int = 3  # always sample the first N of each new stratum
+    route_rate: float = 5.0  # then at most this many per second per route (method + template)
+    global_rate: float = 50.0  # and at most this many per second overall
     burst_seconds: float = 1.0  # bucket depth, in seconds of rate
 
     @classmethod
@@ -49,11 +49,6 @@ class _Bucket:
 def _depth(rate: float, policy: SamplingPolicy) -> float:
     """Bucket depth: `burst_seconds` of rate, at least one token unless the rate is 0."""
     return 0.0 if rate <= 0 else max(1.0, rate * policy.burst_seconds)
-
-
-def size_class(size: int) -> int:
-    """Bodies within a factor of two of each other share a class (a cheap proxy for shape)."""
-    return size.bit_length()
 
 
 class Sampler:

@@ -71,9 +71,9 @@ class ConsumerOwner:
 
 @dataclass(frozen=True, slots=True)
 class SamplingConfig:
-    first_n: int = 5
-    route_rate: float = 20.0
-    global_rate: float = 200.0
+    first_n: int = 3
+    route_rate: float = 5.0
+    global_rate: float = 50.0
     burst_seconds: float = 1.0
     all: bool = False
 

@@ -60,19 +60,19 @@ class DriftAddon:
             "drift_identity", str, "", "YAML file of consumer identity rules (tried in order)."
         )
         loader.add_option(
-            "drift_sample_first", int, 5, "Always parse the first N of each new stratum."
+            "drift_sample_first", int, 3, "Always parse the first N of each new stratum."
         )
         # Numbers with a fraction are string options: mitmproxy's --set cannot parse floats.
         loader.add_option(
             "drift_sample_route_rate",
             str,
-            "20",
+            "5",
             "Then parse at most this many per second per route ('inf' = all).",
         )
         loader.add_option(
             "drift_sample_global_rate",
             str,
-            "200",
+            "50",
             "And at most this many per second overall ('inf' = all).",
         )
         loader.add_option(

@@ -43,6 +43,9 @@ class WorkerSettings:
     sampling: SamplingPolicy = field(default_factory=SamplingPolicy)
 
 
+_NO_BODY = Body(None, BodyState.EMPTY)
+
+
 def _header_keys(message: Any) -> list[str]:
     """Header names straight from mitmproxy's raw fields (`Headers.keys()` rescans per key)."""
     return [name.decode("latin-1") for name, _ in message.headers.fields]
@@ -156,32 +159,47 @@ class CaptureWorker:
         started = request.timestamp_start
         first_byte = response.timestamp_start or response.timestamp_end
         latency = (first_byte - started) * 1000 if first_byte and started else None
+        timestamp = datetime.fromtimestamp(started, UTC) if started else None
+        if not sample:  # counted only: status, consumer, latency, rate
+            self.observer.add(
+                Exchange(
+                    method,
+                    path,
+                    response.status_code,
+                    _NO_BODY,
+                    _NO_BODY,
+                    consumer=consumer,
+                    latency_ms=latency,
+                    timestamp=timestamp,
+                ),
+                routed=(route,),
+                detail=False,
+            )
+            return
         self.observer.add(
             Exchange(
                 method=method,
                 path=path,
                 status=response.status_code,
-                request=self._body(request, sample),
-                response=self._body(response, sample),
+                request=self._body(request),
+                response=self._body(response),
                 query=param_names(name for name, _ in parse_qsl(query, keep_blank_values=True)),
-                request_headers=header_names(request.headers.keys(), deny=self._identity_headers),
-                response_headers=header_names(response.headers.keys()),
+                request_headers=header_names(_header_keys(request), deny=self._identity_headers),
+                response_headers=header_names(_header_keys(response)),
                 cookies=param_names(request.cookies.keys()) if "cookie" in request.headers else (),
                 consumer=consumer,
                 host=request.host,
                 latency_ms=latency,
-                timestamp=datetime.fromtimestamp(started, UTC) if started else None,
-            )
+                timestamp=timestamp,
+            ),
+            routed=(route,),
         )
 
-    def _body(self, message: Any, sample: bool) -> Body:
-        raw = message.raw_content
-        content_type = message.headers.get("content-type")
-        if not sample and raw:
-            return Body(media_type(content_type), BodyState.SKIPPED, size=len(raw))
+    def _body(self, message: Any) -> Body:
+        headers = message.headers
         return body_from_wire(
-            raw,
-            content_type,
-            message.headers.get("content-encoding"),
+            message.raw_content,
+            headers.get("content-type"),
+            headers.get("content-encoding"),
             limit=self.settings.body_limit,
         )
