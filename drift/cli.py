@@ -37,6 +37,42 @@ def _rich_progress(name: str, total: int) -> Iterator[Callable[[], None]]:
         yield lambda: bar.advance(task)
 
 
+def _traffic_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--har, --store, --since and --consumer: where observed traffic comes from."""
+    options = [
+        click.option(
+            "--har",
+            "hars",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            help="Recorded traffic (HAR 1.2). Repeat for several files.",
+        ),
+        click.option(
+            "--store",
+            "store_url",
+            metavar="URL",
+            envvar="DRIFT_STORE_URL",
+            help="Also read stored observations (sqlite:///drift.db, postgresql://…). "
+            "Env: DRIFT_STORE_URL.",
+        ),
+        click.option(
+            "--since",
+            metavar="DURATION",
+            help="With --store: only the last DURATION (e.g. 24h, 7d, 30m).",
+        ),
+        click.option(
+            "--consumer",
+            "consumers",
+            multiple=True,
+            metavar="NAME",
+            help="With --store: only these consumers (repeatable).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="drift")
 @click.option(
@@ -59,30 +95,7 @@ def cli(log_level: str) -> None:
     type=click.Path(dir_okay=False),
     help="OpenAPI 3.0/3.1 (or Swagger 2.0) document, YAML or JSON.",
 )
-@click.option(
-    "--har",
-    "hars",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="Recorded traffic (HAR 1.2). Repeat for several files.",
-)
-@click.option(
-    "--store",
-    "store_url",
-    metavar="URL",
-    envvar="DRIFT_STORE_URL",
-    help="Also read stored observations (sqlite:///drift.db, postgresql://…). Env: DRIFT_STORE_URL.",
-)
-@click.option(
-    "--since", metavar="DURATION", help="With --store: only the last DURATION (e.g. 24h, 7d, 30m)."
-)
-@click.option(
-    "--consumer",
-    "consumers",
-    multiple=True,
-    metavar="NAME",
-    help="With --store: only these consumers (repeatable).",
-)
+@_traffic_options
 @click.option(
     "--format",
     "fmt",
@@ -462,30 +475,7 @@ def waive_command(
 
 
 @cli.command("infer")
-@click.option(
-    "--har",
-    "hars",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="Recorded traffic (HAR 1.2). Repeat for several files.",
-)
-@click.option(
-    "--store",
-    "store_url",
-    metavar="URL",
-    envvar="DRIFT_STORE_URL",
-    help="Also read stored observations (sqlite:///drift.db, postgresql://…). Env: DRIFT_STORE_URL.",
-)
-@click.option(
-    "--since", metavar="DURATION", help="With --store: only the last DURATION (e.g. 24h, 7d, 30m)."
-)
-@click.option(
-    "--consumer",
-    "consumers",
-    multiple=True,
-    metavar="NAME",
-    help="With --store: only these consumers (repeatable).",
-)
+@_traffic_options
 @click.option(
     "--contract",
     type=click.Path(dir_okay=False),
