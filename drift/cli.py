@@ -37,6 +37,16 @@ def _rich_progress(name: str, total: int) -> Iterator[Callable[[], None]]:
         yield lambda: bar.advance(task)
 
 
+def _emit(text: str, output: str | None, written: str) -> None:
+    """The result to standard output, or to `output` (bytes as given: CRLF stays CRLF)."""
+    if output:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_bytes(text.encode("utf-8"))
+        click.echo(written, err=True)
+    else:
+        click.echo(text, nl=False)
+
+
 def _traffic_options(command: Callable[..., None]) -> Callable[..., None]:
     """--har, --store, --since and --consumer: where observed traffic comes from."""
     options = [
@@ -166,12 +176,7 @@ def check(
         consumers=consumers,
     )
     text = render(report, fmt)
-    if output:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"report written to {output}: {report.summary['total']} findings", err=True)
-    else:
-        click.echo(text, nl=False)
+    _emit(text, output, f"report written to {output}: {report.summary['total']} findings")
     worst = report.worst()
     failed = fail_on != "never" and worst is not None and worst >= Severity.parse(fail_on)
     sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
@@ -400,12 +405,7 @@ def report_command(config_path: str, fmt: str, output: str | None) -> None:
     finally:
         store.close()
     text = render(report, fmt)
-    if output:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"report written to {output}: {report.summary['total']} findings", err=True)
-    else:
-        click.echo(text, nl=False)
+    _emit(text, output, f"report written to {output}: {report.summary['total']} findings")
 
 
 @cli.command("baseline")
@@ -564,13 +564,8 @@ def infer_command(
         title=title,
         fmt=fmt,
     )
-    if output:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        Path(output).write_bytes(text.encode("utf-8"))  # bytes: CRLF contracts stay CRLF
-        what = "updated contract" if update else "inferred contract"
-        click.echo(f"{what} written to {output}", err=True)
-    else:
-        click.echo(text, nl=False)
+    what = "updated contract" if update else "inferred contract"
+    _emit(text, output, f"{what} written to {output}")
 
 
 @cli.command("diff")
@@ -637,12 +632,7 @@ def diff_command(
     seconds = _duration_seconds(since) if since else None
     report = run_diff(old, new, store_url=store_url, since_seconds=seconds, service=service)
     text = render_diff(report, fmt)
-    if output:
-        Path(output).parent.mkdir(parents=True, exist_ok=True)
-        Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"diff written to {output}: {len(report.changes)} changes", err=True)
-    else:
-        click.echo(text, nl=False)
+    _emit(text, output, f"diff written to {output}: {len(report.changes)} changes")
     sys.exit(EXIT_FINDINGS if exit_code(report, fail_on) else EXIT_CLEAN)
 
 
