@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,6 +19,9 @@ from drift.core.kinds import Severity
 from drift.core.render import RENDERERS, render
 from drift.edges.logs import configure_logging
 from drift.errors import DriftError
+
+if TYPE_CHECKING:
+    from drift.edges.config.model import DriftConfig
 
 __all__ = ["main"]
 
@@ -182,19 +186,13 @@ def check(
     sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
 
 
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+def _duration_seconds(text: str, option: str = "--since") -> float:
+    from drift.edges.config.units import parse_duration
 
-
-def _duration_seconds(text: str) -> float:
-    value, unit = text[:-1], text[-1:].lower()
     try:
-        if unit in _UNITS and float(value) > 0:
-            return float(value) * _UNITS[unit]
-    except ValueError:
-        pass
-    raise click.BadParameter(
-        f"{text!r} is not a duration such as 30m, 24h or 7d", param_hint="--since"
-    )
+        return parse_duration(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=option) from None
 
 
 @cli.command()
@@ -347,7 +345,7 @@ def proxy(
     run_proxy(settings)
 
 
-def _load(path: str):  # type: ignore[no-untyped-def]
+def _load(path: str) -> DriftConfig:
     from drift.edges.config import load_config
 
     return load_config(path)
@@ -373,7 +371,7 @@ def run_command(config_path: str, duration: str | None) -> None:
     from drift.edges.daemon.run import run_daemon
 
     config = _load(config_path)
-    seconds = _duration_seconds(duration) if duration else None
+    seconds = _duration_seconds(duration, "--for") if duration else None
     run_daemon(config, notifier_factory=lambda store: notifier_for(config, store), duration=seconds)
 
 
@@ -666,7 +664,7 @@ def demo_command(workdir: str, duration: str, review_every: int, keep_running: b
 
     run_demo(
         Path(workdir).resolve(),
-        seconds=_duration_seconds(duration),
+        seconds=_duration_seconds(duration, "--duration"),
         review_every=review_every,
         keep_running=keep_running,
         say=click.echo,

@@ -26,7 +26,7 @@ from drift.core.report import Report
 from drift.demo.producer import make_server
 from drift.demo.traffic import play
 
-__all__ = ["PLANTED", "run_demo"]
+__all__ = ["PLANTED", "free_port", "run_demo", "wait_for_port"]
 
 CONTRACT = Path(__file__).resolve().parents[2] / "config" / "examples" / "orders" / "openapi.yaml"
 
@@ -88,19 +88,21 @@ notify:
 """
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def _wait_for(port: int, timeout: float = 60.0) -> None:
+def wait_for_port(port: int, timeout: float = 60.0) -> None:
+    """Until something accepts connections on 127.0.0.1:`port` (TimeoutError after `timeout`)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
             return
         time.sleep(0.1)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
 @contextlib.contextmanager
@@ -128,13 +130,13 @@ def _sidecar(config: Any, workdir: Path, proxy_port: int) -> Iterator[subprocess
         "--flush-interval",
         "2",
         "--metrics",
-        f"127.0.0.1:{_free_port()}",
+        f"127.0.0.1:{free_port()}",
         "--confdir",
         str(workdir / "mitmproxy"),
     ]
     process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
     try:
-        _wait_for(proxy_port)
+        wait_for_port(proxy_port)
         yield process
     finally:
         if process.poll() is None:
@@ -163,7 +165,7 @@ def run_demo(
     workdir.mkdir(parents=True)
     producer = make_server()
     threading.Thread(target=producer.serve_forever, daemon=True).start()
-    proxy_port = _free_port()
+    proxy_port = free_port()
     config_path = workdir / "drift.yaml"
     config_path.write_text(
         CONFIG.format(

@@ -9,7 +9,6 @@ Decoding, parsing, inference and store writes happen off the event loop (worker 
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from mitmproxy import ctx, exceptions, http
@@ -41,7 +40,6 @@ class DriftAddon:
         self.dropped = 0
         self.errors = 0
         self.bytes_queued = 0
-        self.started_at = time.time()
 
     # -- mitmproxy lifecycle -----------------------------------------------------------------
 
