@@ -154,42 +154,29 @@ class Observer:
         return path
 
     def snapshot(self) -> dict[ObservationKey, Observation]:
-        """Observations so far (copies), raw undeclared paths folded into inferred templates."""
+        """Observations so far, raw undeclared paths folded into inferred templates.
+
+        A read-only view: values may be the observer's own objects, so later `add`s show.
+        """
+        return self._fold(self._observations, self._pending)
+
+    def take(self) -> dict[ObservationKey, Observation]:
+        """Hand over what was observed and start afresh (the sidecar's flush); learned path
+        templates are kept. Nothing is copied, so a flush costs next to nothing."""
+        taken, pending = self._observations, self._pending
+        self._observations, self._pending = {}, set()
+        return self._fold(taken, pending)
+
+    def _fold(
+        self, observations: dict[ObservationKey, Observation], pending: set[str]
+    ) -> dict[ObservationKey, Observation]:
         out: dict[ObservationKey, Observation] = {}
-        for key, obs in self._observations.items():
-            if not key.declared and key.path in self._pending:
+        for key, obs in observations.items():
+            if not key.declared and key.path in pending:
                 template = self.templater.template(key.path)
                 key = ObservationKey(
                     key.service, key.method, template, False, key.consumer, key.status
                 )
-            previous = out.get(key)
-            out[key] = previous.merge(obs) if previous is not None else obs.merge(Observation())
-        return out
-
-    def take(self) -> dict[ObservationKey, Observation]:
-        """Hand over what was observed and start afresh, without copying (the sidecar's flush).
-
-        Only undeclared raw paths that fold into one template are merged; everything else is
-        handed over as is, so a flush costs next to nothing on the capture thread.
-        """
-        taken, pending = self._observations, self._pending
-        self._observations, self._pending = {}, set()
-        out: dict[ObservationKey, Observation] = {}
-        for key, obs in taken.items():
-            if not key.declared and key.path in pending:
-                key = ObservationKey(
-                    key.service,
-                    key.method,
-                    self.templater.template(key.path),
-                    False,
-                    key.consumer,
-                    key.status,
-                )
             held = out.get(key)
             out[key] = obs if held is None else held.merge(obs)
         return out
-
-    def clear(self) -> None:
-        """Forget observations (after a flush); learned path templates are kept."""
-        self._observations.clear()
-        self._pending.clear()
