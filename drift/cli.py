@@ -6,6 +6,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -340,8 +341,11 @@ def proxy(
     from drift.edges.contracts import load_contract
     from drift.edges.proxy.addon import identity_rules
 
-    load_contract(contract, service=service)
-    identity_rules(identity or "", consumer_header or "")
+    settings = replace(
+        settings,
+        loaded=load_contract(contract, service=service),
+        identifier=identity_rules(identity or "", consumer_header or ""),
+    )
     run_proxy(settings)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from mitmproxy import ctx, exceptions, http
 
+from drift.core.contract.model import Contract
 from drift.core.identity import ConsumerIdentifier
 from drift.core.observe import Observer
 from drift.core.sampling import SamplingPolicy
@@ -29,8 +30,12 @@ log = logging.getLogger(__name__)
 
 
 class DriftAddon:
-    def __init__(self, identifier: ConsumerIdentifier | None = None) -> None:
-        self.preset_identifier = identifier  # from a drift config (overrides the options)
+    def __init__(
+        self, identifier: ConsumerIdentifier | None = None, contract: Contract | None = None
+    ) -> None:
+        # Already loaded and validated by `drift proxy` (override the options; no second load).
+        self.preset_identifier = identifier
+        self.preset_contract = contract
         self.worker: CaptureWorker | None = None
         self.flusher: Flusher | None = None
         self.metrics: MetricsServer | None = None
@@ -125,7 +130,9 @@ class DriftAddon:
     def running(self) -> None:
         opts = ctx.options
         try:
-            contract = load_contract(opts.drift_contract, service=opts.drift_service or None)
+            contract = self.preset_contract or load_contract(
+                opts.drift_contract, service=opts.drift_service or None
+            )
         except DriftError as exc:
             log.error(
                 "cannot load the contract; drift will pass traffic through unobserved",

@@ -11,6 +11,7 @@ from typing import Any
 from mitmproxy import options
 from mitmproxy.tools.dump import DumpMaster
 
+from drift.core.contract.model import Contract
 from drift.core.identity import ConsumerIdentifier
 from drift.edges.proxy.addon import DriftAddon
 from drift.errors import InputError
@@ -32,7 +33,8 @@ class ProxySettings:
     confdir: str | None = None  # mitmproxy CA and state; must be writable
     stream_large_bodies: str = "8m"  # bodies above this stream past unbuffered (never 502s)
     drift: dict[str, Any] = field(default_factory=dict)  # drift_* addon options
-    identifier: ConsumerIdentifier | None = None  # identity rules from a drift config
+    identifier: ConsumerIdentifier | None = None  # identity rules, already built
+    loaded: Contract | None = None  # the contract, already loaded (else the addon loads it)
 
     def mitmproxy_mode(self) -> str:
         if self.mode in ("reverse", "upstream"):
@@ -59,7 +61,7 @@ async def _serve(settings: ProxySettings) -> None:
     if settings.confdir:
         opts.update(confdir=settings.confdir)
     master = DumpMaster(opts, with_termlog=False, with_dumper=False)
-    master.addons.add(DriftAddon(settings.identifier))
+    master.addons.add(DriftAddon(settings.identifier, settings.loaded))
     # `body_size_limit` is deliberately never set: mitmproxy answers 502 above it.
     master.options.update(
         stream_large_bodies=settings.stream_large_bodies,
