@@ -1,8 +1,9 @@
 """Capture worker memory and speed: RSS after 1M exchanges over 1,000 routes, in-process.
 
 Going through the real proxy at ~500-1,000 req/s would take 20-30 minutes, so this feeds
-synthetic exchanges straight into `CaptureWorker.process(request, response, client)`, the code
-the sidecar's worker thread runs for every flow the hook hands off:
+synthetic exchanges straight into `CaptureWorker.process(record)`, the code the sidecar's
+capture process runs for every exchange the proxy hands over (the record is built with the
+proxy's own `wire.record_of`, outside the timed call):
 
 * a synthetic contract with 900 operations (150 resources x list, create, get, update, delete,
   events) written to a temp YAML, plus 100 undeclared route shapes (the path templater's work),
@@ -292,6 +293,7 @@ def run(
     from drift.core.observe import Observer
     from drift.core.sampling import SamplingPolicy
     from drift.edges.contracts import load_contract
+    from drift.edges.proxy.wire import record_of
     from drift.edges.proxy.worker import CaptureWorker, WorkerSettings
 
     rng = random.Random(seed)
@@ -355,6 +357,7 @@ def run(
     seg_start_wall, seg_start_done, seg_start_proc = time.perf_counter(), 0, 0.0
     perf = time.perf_counter
     process = worker.process
+    limit = worker.settings.body_limit
     while done < exchanges:
         n = min(CHUNK, exchanges - done)
         # Inputs for this chunk, prepared outside the timed calls.
@@ -392,9 +395,10 @@ def run(
             request.timestamp_start = started
             response.timestamp_start = started + latency
             response.timestamp_end = started + latency + 0.0005
+            record = record_of(request, response, clients[c_index], limit)[0]
             before = sampler.sampled
             t = perf()
-            process(request, response, clients[c_index])
+            process(record)
             elapsed = perf() - t
             if sampler.sampled != before:
                 t_sampled += elapsed
@@ -405,8 +409,7 @@ def run(
             if clock.now >= next_flush:  # what the worker thread does every flush_interval
                 next_flush = clock.now + SNAPSHOT_EVERY
                 t = perf()
-                snap = observer.snapshot()
-                observer.clear()
+                snap = observer.take()
                 worker.on_snapshot(snap)
                 del snap
                 elapsed = perf() - t

@@ -233,7 +233,13 @@ def free_port() -> int:
 
 
 def cpu_seconds_of(stat_file: Path) -> float:
-    """utime + stime (fields 14 and 15 of proc(5)), in seconds."""
+    """CPU seconds of a task: nanoseconds on CPU from `schedstat` when the kernel has it, else
+    utime + stime (fields 14 and 15 of proc(5)), which are counted in whole clock ticks and
+    charge a thread that runs in short bursts by chance."""
+    try:
+        return int((stat_file.parent / "schedstat").read_text().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        pass
     stat = stat_file.read_text()
     fields = stat[stat.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK
@@ -241,7 +247,28 @@ def cpu_seconds_of(stat_file: Path) -> float:
 
 def cpu_seconds(pid: int) -> float:
     """CPU seconds of a process, all its threads."""
-    return cpu_seconds_of(Path(f"/proc/{pid}/stat"))
+    return sum(thread_cpu(pid).values())
+
+
+def children(pid: int) -> list[int]:
+    """Direct child processes (drift's capture process), from /proc/PID/task/*/children."""
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            out += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def tree_cpu(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            total += cpu_seconds(pid)
+        except OSError:
+            continue  # ended meanwhile
+    return total
 
 
 def thread_cpu(pid: int) -> dict[int, float]:
@@ -410,16 +437,18 @@ class Bench:
         before = scrape(proc.metrics_port) if proc.metrics_port else {}
         idle0 = sum(cpu_seconds(p.pid) for p in idle)
         busy0, steal0, total0 = host_ticks()
-        threads0 = thread_cpu(proc.pid)
+        kids = children(proc.pid)
+        threads0, kids0 = thread_cpu(proc.pid), tree_cpu(kids)
         t0 = time.monotonic()
         load = self.wrk(proc.port, a.duration, a.connections, a.threads)
         t1 = time.monotonic()
-        threads1 = thread_cpu(proc.pid)
+        threads1, kids1 = thread_cpu(proc.pid), tree_cpu(kids)
         busy1, steal1, total1 = host_ticks()
         idle1 = sum(cpu_seconds(p.pid) for p in idle)
         single = self.wrk(proc.port, a.latency_duration, 1, 1)
-        # The event loop (mitmproxy and the hook) runs on the main thread; drift's worker,
-        # flusher and metrics server (and any executor thread of mitmproxy's) on the others.
+        # The event loop (mitmproxy and the hook) runs on the main thread; drift's shipping,
+        # counters and metrics threads (and any executor thread of mitmproxy's) on the others;
+        # parsing, inference and store writes in drift's capture process (a child process).
         main_s = threads1.get(proc.pid, 0.0) - threads0.get(proc.pid, 0.0)
         other_s = sum(v - threads0.get(t, 0.0) for t, v in threads1.items() if t != proc.pid)
         n = max(load["requests"], 1)
@@ -430,12 +459,15 @@ class Bench:
             cpu_us_per_req=(main_s + other_s) / n * 1e6,
             main_thread_us_per_req=main_s / n * 1e6,
             other_threads_us_per_req=other_s / n * 1e6,
+            capture_us_per_req=(kids1 - kids0) / n * 1e6,
+            total_cpu_us_per_req=(main_s + other_s + kids1 - kids0) / n * 1e6,
             threads=len(threads1),
             proxy_cpu_util=(main_s + other_s) / (t1 - t0),
             idle_proxies_cpu_util=(idle1 - idle0) / (t1 - t0),
             host_busy=(busy1 - busy0) / max(total1 - total0, 1),
             host_steal=(steal1 - steal0) / max(total1 - total0, 1),
             rss_kb=status_kb(proc.pid, "VmRSS"),
+            capture_rss_kb=sum(status_kb(k, "VmRSS") for k in kids),
         )
         if proc.metrics_port:
             after = wait_drained(proc.metrics_port)
@@ -449,6 +481,9 @@ class Bench:
             out["metrics"] = wait_drained(proc.metrics_port)
         out["rss_kb"] = status_kb(proc.pid, "VmRSS")
         out["hwm_kb"] = status_kb(proc.pid, "VmHWM")
+        kids = children(proc.pid)
+        out["capture_rss_kb"] = sum(status_kb(k, "VmRSS") for k in kids)
+        out["capture_hwm_kb"] = sum(status_kb(k, "VmHWM") for k in kids)
         out["exit_code"] = proc.stop()
         out["log"] = read_log(proc.log, drift=config != "bare")
         if proc.store is not None:
@@ -554,11 +589,12 @@ def report(results: dict[str, Any], configs: tuple[str, ...]) -> list[str]:
         f"Medians over {st['rounds']} rounds; load: wrk -t{st['threads']} -c{st['connections']} "
         f"{st['duration']} s, latency: wrk -t1 -c1 {st['latency_duration']} s; measured: "
         f"{results['environment']['commit']}",
-        "CPU us/req = proxy process CPU per request (main = event-loop thread, others = the rest)",
+        "CPU us/req = proxy process CPU per request (main = event-loop thread, others = the rest);",
+        "capture = drift's capture process (parsing, inference, store writes), on another core",
         "",
         f"{'configuration':32} {'req/s':>7} {'CPU us/req':>10} {'main':>6} {'others':>6} "
-        f"{'p50 load':>9} {'p99 load':>9} {'p50 c=1':>8} {'p99 c=1':>8} {'RSS MB':>7} "
-        f"{'host busy':>9}",
+        f"{'capture':>7} {'p50 load':>9} {'p99 load':>9} {'p50 c=1':>8} {'p99 c=1':>8} "
+        f"{'RSS MB':>7} {'+capture':>8} {'host busy':>9}",
     ]
     for c in configs:
         rows = by[c]
@@ -569,18 +605,20 @@ def report(results: dict[str, Any], configs: tuple[str, ...]) -> list[str]:
             f"{col(rows, lambda r: r['cpu_us_per_req']):10.0f} "
             f"{col(rows, lambda r: r['main_thread_us_per_req']):6.0f} "
             f"{col(rows, lambda r: r['other_threads_us_per_req']):6.0f} "
+            f"{col(rows, lambda r: r.get('capture_us_per_req', 0)):7.0f} "
             f"{col(rows, lambda r: r['load']['p50_us']) / 1e3:7.2f}ms "
             f"{col(rows, lambda r: r['load']['p99_us']) / 1e3:7.2f}ms "
             f"{col(rows, lambda r: r['single']['p50_us']) / 1e3:6.2f}ms "
             f"{col(rows, lambda r: r['single']['p99_us']) / 1e3:6.2f}ms "
             f"{final.get(c, {}).get('rss_kb', 0) / 1024:7.1f} "
+            f"{final.get(c, {}).get('capture_rss_kb', 0) / 1024:8.1f} "
             f"{col(rows, lambda r: r['host_busy']) * 100:8.0f}%"
         )
     ups = results["upstream"]
     if ups:
         up_rps = med([u["load"]["rps"] for u in ups])
         lines.append(
-            f"{'upstream direct (nginx)':32} {up_rps:7.0f} {'':10} {'':6} {'':6} "
+            f"{'upstream direct (nginx)':32} {up_rps:7.0f} {'':10} {'':6} {'':6} {'':7} "
             f"{med([u['load']['p50_us'] for u in ups]) / 1e3:7.2f}ms "
             f"{med([u['load']['p99_us'] for u in ups]) / 1e3:7.2f}ms "
             f"{med([u['single']['p50_us'] for u in ups]) / 1e3:6.2f}ms "
@@ -630,6 +668,10 @@ def report(results: dict[str, Any], configs: tuple[str, ...]) -> list[str]:
             + span(diff(lambda r: r["main_thread_us_per_req"]), "{:+.0f}"),
             "    on other threads      "
             + span(diff(lambda r: r["other_threads_us_per_req"]), "{:+.0f}"),
+            "  capture process us/req  "
+            + span([d.get("capture_us_per_req", 0.0) for d, _ in pairs], "{:.0f}"),
+            "  total CPU ratio, with the capture process "
+            + span([d["total_cpu_us_per_req"] / b["cpu_us_per_req"] for d, b in pairs], "{:.3f}"),
             "  added p50, c=1 (ms)     "
             + span(diff(lambda r: r["single"]["p50_us"] / 1e3), "{:+.3f}"),
             "  added p99, c=1 (ms)     "
@@ -810,7 +852,8 @@ def main() -> int:
                 print(
                     f"round {round_no:2} {config:9}: {r['load']['rps']:5.0f} req/s, "
                     f"{r['cpu_us_per_req']:5.0f} us CPU/req ({r['other_threads_us_per_req']:4.0f} "
-                    f"off the event loop), p50 c=1 {r['single']['p50_us'] / 1e3:.2f} ms, "
+                    f"off the event loop, {r['capture_us_per_req']:4.0f} in the capture "
+                    f"process), p50 c=1 {r['single']['p50_us'] / 1e3:.2f} ms, "
                     f"host busy {r['host_busy'] * 100:.0f}%{extra}",
                     flush=True,
                 )

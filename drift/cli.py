@@ -338,15 +338,10 @@ def proxy(
         },
     )
     settings.mitmproxy_mode()  # validate everything before starting anything
-    from drift.edges.contracts import load_contract
     from drift.edges.proxy.addon import identity_rules
 
-    settings = replace(
-        settings,
-        loaded=load_contract(contract, service=service),
-        identifier=identity_rules(identity or "", consumer_header or ""),
-    )
-    run_proxy(settings)
+    settings = replace(settings, identifier=identity_rules(identity or "", consumer_header or ""))
+    run_proxy(settings)  # the capture process loads the contract and reports its errors
 
 
 def _load(path: str) -> DriftConfig:

@@ -18,7 +18,10 @@ from drift.core.observe import Observer
 from drift.core.sampling import SamplingPolicy
 from drift.edges.contracts import load_contract
 from drift.edges.proxy.addon import DriftAddon
+from drift.edges.proxy.capture import CaptureConfig
 from drift.edges.proxy.flusher import Flusher
+from drift.edges.proxy.supervisor import CaptureProcess
+from drift.edges.proxy.wire import Record, dump_records, load_records, record_of
 from drift.edges.proxy.worker import CaptureWorker, WorkerSettings
 from drift.edges.store import Batch, Store
 
@@ -55,6 +58,14 @@ def flow(
     return f
 
 
+def record(f: Any, limit: int = 4 << 20) -> Record:
+    """The record the proxy ships for a flow, through the same marshal round trip."""
+    (loaded,) = load_records(
+        dump_records([record_of(f.request, f.response, f.client_conn, limit)[0]])
+    )
+    return loaded
+
+
 def snapshotting() -> tuple[list[Any], Any]:
     got: list[Any] = []
     return got, got.append
@@ -80,7 +91,12 @@ def addon() -> Iterator[DriftAddon]:
         tctx.configure(
             a, drift_contract=str(CONTRACT), drift_queue_max=3, drift_queue_max_bytes=10_000
         )
-        a.worker, _ = worker()  # not started: the test drains by hand
+        config = CaptureConfig(
+            contract=str(CONTRACT),
+            store_url="sqlite://",
+            identifier=ConsumerIdentifier.from_config([{"header": "X-Consumer-Id"}]),
+        )
+        a.capture = CaptureProcess(config)  # not started: the tests look at its queue
         yield a
     tctx.master.event_loop.close()  # taddons makes a loop of its own and leaves it open
 
@@ -90,18 +106,34 @@ def test_hook_only_queues_references_and_leaves_the_flow_untouched(addon: DriftA
     before = f.get_state()
     addon.response(f)
     assert f.get_state() == before
-    assert 1 == len(addon.worker.queue)  # type: ignore[union-attr]
-    request, response, _, size = addon.worker.queue[0]  # type: ignore[union-attr]
-    assert (f.request, f.response, len(f.response.raw_content)) == (request, response, size)
+    assert 1 == len(addon.capture.queue)  # type: ignore[union-attr]
+    rec, size = addon.capture.queue[0]  # type: ignore[union-attr]
+    assert rec[7] is f.response.raw_content  # the body is referenced, not copied
+    assert (b"GET", f.request.data.path, 200) == (rec[0], rec[1], rec[3])
+    assert len(f.response.raw_content) == size
+
+
+def test_bodies_over_the_limit_cross_as_their_length_only(addon: DriftAddon) -> None:
+    addon.body_limit = 100
+    addon.response(flow(body=b"x" * 101))
+    rec, size = addon.capture.queue[0]  # type: ignore[union-attr]
+    assert (101, 0) == (rec[7], size)
+    w, got = worker(body_limit=100)
+    w.process(rec)
+    w._snapshot()
+    (obs,) = got[0].values()
+    assert {"too-large": 1} == obs.response.states
 
 
 def test_hook_swallows_its_own_errors_and_counts_them(addon: DriftAddon) -> None:
     class Broken:
+        accepting = True
+
         @property
         def queue(self) -> Any:
             raise RuntimeError("boom")
 
-    addon.worker = Broken()  # type: ignore[assignment]
+    addon.capture = Broken()  # type: ignore[assignment]
     f = flow()
     before = f.get_state()
     addon.response(f)
@@ -111,23 +143,29 @@ def test_hook_swallows_its_own_errors_and_counts_them(addon: DriftAddon) -> None
 def test_full_queue_drops_and_counts_instead_of_waiting(addon: DriftAddon) -> None:
     for _ in range(5):
         addon.response(flow())
-    assert (3, 2) == (len(addon.worker.queue), addon.dropped)  # type: ignore[union-attr]
+    assert (3, 2) == (len(addon.capture.queue), addon.dropped)  # type: ignore[union-attr]
 
 
 def test_byte_budget_drops_large_bodies_before_the_count_limit(addon: DriftAddon) -> None:
     addon.response(flow(body=b"x" * 9_000))
     addon.response(flow(body=b"x" * 2_000))
-    assert (1, 1) == (len(addon.worker.queue), addon.dropped)  # type: ignore[union-attr]
-    addon.worker.bytes_done = 9_000  # type: ignore[union-attr]  # the worker caught up
+    assert (1, 1) == (len(addon.capture.queue), addon.dropped)  # type: ignore[union-attr]
+    addon.capture.bytes_done = 9_000  # type: ignore[union-attr]  # the hand-off caught up
     addon.response(flow(body=b"x" * 2_000))
-    assert 2 == len(addon.worker.queue)  # type: ignore[union-attr]
+    assert 2 == len(addon.capture.queue)  # type: ignore[union-attr]
+
+
+def test_a_capture_that_cannot_work_makes_the_hook_a_no_op(addon: DriftAddon) -> None:
+    addon.capture.accepting = False  # type: ignore[union-attr]
+    addon.response(flow())
+    assert (1, 0, 0) == (addon.seen, len(addon.capture.queue), addon.dropped)  # type: ignore[union-attr]
 
 
 def test_worker_folds_exchanges_with_consumer_and_template() -> None:
     w, got = worker()
     for consumer in ("billing", "billing", "web"):
         f = flow(consumer=consumer)
-        w.process(f.request, f.response, f.client_conn)
+        w.process(record(f))
     w._snapshot()
     (snapshot,) = got
     counts = {(k.path, k.consumer, k.status): o.count for k, o in snapshot.items()}
@@ -144,7 +182,7 @@ def test_unsampled_exchanges_are_counted_but_only_sampled_ones_are_detailed() ->
     w, got = worker(SamplingPolicy(first_n=1, route_rate=0, global_rate=0))
     for _ in range(4):
         f = flow()
-        w.process(f.request, f.response, f.client_conn)
+        w.process(record(f))
     w._snapshot()
     (obs,) = got[0].values()
     shapes = obs.response.bodies["application/json"]
@@ -170,7 +208,7 @@ def bomb(size: int) -> bytes:
 def test_decompression_bomb_is_refused_within_the_body_limit() -> None:
     w, got = worker(body_limit=1 << 20)
     f = flow(body=bomb(512 << 20), headers={"content-encoding": "gzip"})
-    w.process(f.request, f.response, f.client_conn)
+    w.process(record(f))
     w._snapshot()
     (obs,) = got[0].values()
     assert {"too-large": 1} == obs.response.states
@@ -191,20 +229,19 @@ def test_odd_bodies_are_classified_never_raised(
 ) -> None:
     w, got = worker()
     f = flow(body=body, headers=headers)
-    w.process(f.request, f.response, f.client_conn)
+    w.process(record(f))
     w._snapshot()
     (obs,) = got[0].values()
     assert {state: 1} == obs.response.states
 
 
-def test_worker_survives_a_broken_flow_and_keeps_going() -> None:
+def test_worker_survives_a_broken_record_and_keeps_going() -> None:
     w, got = worker()
-    good = flow()
-    w.queue.append((object(), object(), object(), 10))  # not a flow at all
-    w.queue.append((good.request, good.response, good.client_conn, 20))
+    w.queue.append(("not", "a", "record"))  # type: ignore[arg-type]
+    w.queue.append(record(flow()))
     w._drain()
     w._snapshot()
-    assert (1, 2, 30) == (w.errors, w.processed, w.bytes_done)
+    assert (1, 2) == (w.errors, w.processed)
     assert 1 == sum(o.count for o in got[0].values())
 
 
@@ -216,7 +253,7 @@ def test_values_of_secrets_never_reach_observations() -> None:
     f.response.raw_content = json.dumps(
         {"items": [{**ORDER, "password": "SECRET4", "email": "a@SECRET5.com"}]}
     ).encode()
-    w.process(f.request, f.response, f.client_conn)
+    w.process(record(f))
     w._snapshot()
     text = json.dumps({str(k): o.to_dict() for k, o in got[0].items()})
     assert [] == [
@@ -254,7 +291,7 @@ def observations(n: int = 3) -> dict[Any, Any]:
     w, got = worker()
     for i in range(n):
         f = flow(consumer=f"c{i}")
-        w.process(f.request, f.response, f.client_conn)
+        w.process(record(f))
     w._snapshot()
     return dict(got[0])
 
@@ -307,8 +344,7 @@ def test_worker_and_flusher_write_real_sqlite_on_stop(tmp_path: Path) -> None:
     flusher.start()
     w.start()
     for consumer in ("web", "billing", "web"):
-        f = flow(consumer=consumer)
-        w.queue.append((f.request, f.response, f.client_conn, 0))
+        w.queue.append(record(flow(consumer=consumer)))
     w.stop()
     flusher.stop()
     store = Store.open(url)

@@ -10,6 +10,8 @@ import gzip
 import hashlib
 import io
 import json
+import os
+import signal
 import sqlite3
 import threading
 import time
@@ -88,6 +90,27 @@ def rss_kib(pid: int) -> int:
     raise AssertionError("no VmRSS")
 
 
+def capture_pid(proxy_pid: int) -> int:
+    """drift's capture process: the proxy's one child."""
+    kids = [
+        int(pid)
+        for task in Path(f"/proc/{proxy_pid}/task").iterdir()
+        for pid in (task / "children").read_text().split()
+    ]
+    assert 1 == len(kids), kids
+    return kids[0]
+
+
+def wait_for_metric(port: int, name: str, check: Any, timeout: float = 30) -> dict[str, float]:
+    deadline = time.monotonic() + timeout
+    while True:
+        metrics = _metrics(port)
+        if check(metrics.get(name, 0.0)):
+            return metrics
+        assert time.monotonic() < deadline, f"{name} = {metrics.get(name)}"
+        time.sleep(0.2)
+
+
 PATHS = ["/v1/orders", "/v1/orders/bomb", "/v1/orders/big", "/v1/orders/broken", "/v1/nowhere"]
 
 
@@ -160,11 +183,13 @@ def test_bombs_big_and_broken_bodies_pass_untouched_within_a_memory_bound(
     upstream: str, tmp_path: Path
 ) -> None:
     with drift_proxy(tmp_path, upstream, f"sqlite:///{tmp_path / 'b.db'}", "--sample-all") as proxy:
-        baseline = rss_kib(proxy.process.pid)
+        capture = capture_pid(proxy.process.pid)
+        baseline = rss_kib(proxy.process.pid), rss_kib(capture)
         assert_transparent(proxy.port, upstream, rounds=3)
-        grown = rss_kib(proxy.process.pid) - baseline
+        grown = rss_kib(proxy.process.pid) - baseline[0], rss_kib(capture) - baseline[1]
         # 3 x (24 MiB streamed body + 256 MiB bomb) went through; drift may hold a bounded amount
-        assert grown < 64 * 1024, f"RSS grew by {grown} KiB"
+        assert grown[0] < 64 * 1024, f"proxy RSS grew by {grown[0]} KiB"
+        assert grown[1] < 64 * 1024, f"capture process RSS grew by {grown[1]} KiB"
         time.sleep(1.0)
         metrics = _metrics(proxy.metrics_port)
         assert metrics["drift_hook_errors_total"] == 0
@@ -179,3 +204,29 @@ def _metrics(port: int) -> dict[str, float]:
         for line in body.decode().splitlines()
         if line and not line.startswith("#")
     }
+
+
+def test_a_crashing_capture_process_is_restarted_and_clients_never_notice(
+    upstream: str, tmp_path: Path
+) -> None:
+    with drift_proxy(tmp_path, upstream, f"sqlite:///{tmp_path / 'k.db'}", "--sample-all") as proxy:
+        assert_transparent(proxy.port, upstream, rounds=1)
+        wait_for_metric(proxy.metrics_port, "drift_exchanges_processed_total", lambda v: v >= 5)
+        os.kill(capture_pid(proxy.process.pid), signal.SIGKILL)
+        assert_transparent(proxy.port, upstream, rounds=2)  # during the crash and the restart
+        wait_for_metric(proxy.metrics_port, "drift_capture_restarts_total", lambda v: v == 1)
+        health = get_json(proxy.metrics_port, "/healthz")
+        deadline = time.monotonic() + 30
+        while health["status"] != "ok":
+            assert time.monotonic() < deadline, health
+            time.sleep(0.2)
+            health = get_json(proxy.metrics_port, "/healthz")
+        before = _metrics(proxy.metrics_port)["drift_exchanges_processed_total"]
+        assert_transparent(proxy.port, upstream, rounds=1)
+        wait_for_metric(
+            proxy.metrics_port, "drift_exchanges_processed_total", lambda v: v >= before + 5
+        )
+        assert 0 == proxy.stop()
+    log = proxy.log.read_text()
+    assert "capture process exited; observations it had not flushed are lost" in log
+    assert "Traceback" not in log

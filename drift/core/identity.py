@@ -42,7 +42,7 @@ import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -76,11 +76,17 @@ _B64URL = re.compile(r"[A-Za-z0-9_-]+")
 _TOKEN_SCHEMES = ("bearer", "dpop")
 
 
+class HeaderLookup(Protocol):
+    """Case-insensitive header access: a dict of lower-case names, or a view of raw fields."""
+
+    def get(self, name: str, /) -> str | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class RequestFacts:
     """What the capture edge extracts per request, cheaply."""
 
-    headers: Mapping[str, str]  # lower-case name -> value (first value); only `.get` is used
+    headers: HeaderLookup | Mapping[str, str]  # name -> first value; only `.get` is used
     client_ip: str | None = None
     client_cert_cn: str | None = None  # mTLS client certificate common name
 

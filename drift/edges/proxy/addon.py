@@ -3,7 +3,8 @@
 Load it with `mitmdump -s drift/edges/proxy/addon.py --set drift_contract=openapi.yaml …` or let
 `drift proxy` run mitmproxy with it. The `response` hook does O(1) work inside try/except:
 it appends references to a deque, bounded by count and by bytes held, and counts drops.
-Decoding, parsing, inference and store writes happen off the event loop (worker + flusher).
+A shipping thread hands them to the capture process (`supervisor.py`), where decoding,
+parsing, inference and store writes happen on another interpreter, off the proxy's GIL.
 """
 
 from __future__ import annotations
@@ -13,15 +14,13 @@ from typing import Any
 
 from mitmproxy import ctx, exceptions, http
 
-from drift.core.contract.model import Contract
 from drift.core.identity import ConsumerIdentifier
-from drift.core.observe import Observer
 from drift.core.sampling import SamplingPolicy
-from drift.edges.contracts import load_contract
-from drift.edges.proxy.flusher import Flusher
+from drift.edges.proxy.capture import CaptureConfig
 from drift.edges.proxy.metrics import MetricsServer
-from drift.edges.proxy.worker import CaptureWorker, WorkerSettings
-from drift.edges.store import Store
+from drift.edges.proxy.supervisor import CaptureProcess
+from drift.edges.proxy.wire import record_of
+from drift.edges.proxy.worker import WorkerSettings
 from drift.errors import DriftError, InputError
 
 __all__ = ["DriftAddon", "addons"]
@@ -30,17 +29,14 @@ log = logging.getLogger(__name__)
 
 
 class DriftAddon:
-    def __init__(
-        self, identifier: ConsumerIdentifier | None = None, contract: Contract | None = None
-    ) -> None:
-        # Already loaded and validated by `drift proxy` (override the options; no second load).
+    def __init__(self, identifier: ConsumerIdentifier | None = None) -> None:
+        # Already built and validated by `drift proxy` (overrides the identity options).
         self.preset_identifier = identifier
-        self.preset_contract = contract
-        self.worker: CaptureWorker | None = None
-        self.flusher: Flusher | None = None
+        self.capture: CaptureProcess | None = None
         self.metrics: MetricsServer | None = None
         self.max_queue = 10_000
         self.max_queue_bytes = 64 * 1024 * 1024
+        self.body_limit = 4 * 1024 * 1024
         self.seen = 0
         self.dropped = 0
         self.errors = 0
@@ -126,35 +122,35 @@ class DriftAddon:
             )
         self.max_queue = opts.drift_queue_max
         self.max_queue_bytes = opts.drift_queue_max_bytes
+        self.body_limit = opts.drift_body_limit
 
     def running(self) -> None:
+        if self.capture is None:  # `drift proxy` launches before serving; `mitmdump -s` here
+            try:
+                self.launch()
+            except DriftError as exc:
+                log.error(
+                    "drift cannot capture; traffic passes through unobserved",
+                    extra={"error": str(exc)},
+                )
+
+    def launch(self, ready_timeout: float | None = None) -> None:
+        """Start the capture process (and the metrics endpoint) from the current options.
+
+        With `ready_timeout`, wait until the capture process has loaded the contract and raise
+        its error (file, line, pointer, hint) if it cannot: how `drift proxy` fails fast.
+        """
         opts = ctx.options
-        try:
-            contract = self.preset_contract or load_contract(
-                opts.drift_contract, service=opts.drift_service or None
-            )
-        except DriftError as exc:
-            log.error(
-                "cannot load the contract; drift will pass traffic through unobserved",
-                extra={"error": str(exc)},
-            )
-            return
-        for problem in contract.problems[:20]:
-            log.warning("contract problem", extra={"problem": problem.describe()})
-        try:
-            identifier = self.preset_identifier or identity_rules(
-                opts.drift_identity, opts.drift_consumer_header
-            )
-        except DriftError as exc:
-            log.error(
-                "bad identity rules; drift will pass traffic through unobserved",
-                extra={"error": str(exc)},
-            )
-            return
-        self.start(
-            Observer(contract),
-            identifier,
-            WorkerSettings(
+        identifier = self.preset_identifier or identity_rules(
+            opts.drift_identity, opts.drift_consumer_header
+        )
+        config = CaptureConfig(
+            contract=opts.drift_contract,
+            service=opts.drift_service or None,
+            store_url=opts.drift_store,
+            identifier=identifier,
+            backlog=opts.drift_queue_max,
+            settings=WorkerSettings(
                 body_limit=opts.drift_body_limit,
                 flush_interval=_number("drift_flush_interval", opts.drift_flush_interval, 0.1),
                 sampling=SamplingPolicy(
@@ -165,42 +161,25 @@ class DriftAddon:
                     ),
                 ),
             ),
-            store_url=opts.drift_store,
-            metrics=opts.drift_metrics,
         )
-
-    def start(
-        self,
-        observer: Observer,
-        identifier: ConsumerIdentifier,
-        settings: WorkerSettings,
-        *,
-        store_url: str,
-        metrics: str = "",
-    ) -> None:
-        """Start the worker, the flusher and (optionally) the metrics endpoint."""
-        self.flusher = Flusher(lambda: Store.open(store_url), interval=settings.flush_interval)
-        self.worker = CaptureWorker(observer, identifier, settings, self.flusher.submit)
-        self.flusher.start()
-        self.worker.start()
-        if metrics:
-            host, _, port = metrics.rpartition(":")
+        capture = CaptureProcess(config)
+        capture.start()
+        if ready_timeout is not None:
+            try:
+                capture.wait_ready(ready_timeout)
+            except DriftError:
+                capture.stop()
+                raise
+        self.capture = capture
+        if opts.drift_metrics:
+            host, _, port = opts.drift_metrics.rpartition(":")
             self.metrics = MetricsServer(self, host or "127.0.0.1", int(port))
             self.metrics.start()
-        log.info(
-            "drift capture started",
-            extra={
-                "service": observer.contract.service,
-                "operations": len(observer.contract.operations),
-            },
-        )
 
     def done(self) -> None:
-        """mitmproxy is shutting down (SIGTERM, SIGINT): drain, flush, close."""
-        if self.worker is not None:
-            self.worker.stop()
-        if self.flusher is not None:
-            self.flusher.stop()
+        """mitmproxy is shutting down (SIGTERM, SIGINT): ship, flush, close."""
+        if self.capture is not None:
+            self.capture.stop()
         if self.metrics is not None:
             self.metrics.stop()
         log.info("drift capture stopped", extra=self.stats())
@@ -210,21 +189,21 @@ class DriftAddon:
     def response(self, flow: http.HTTPFlow) -> None:
         try:
             self.seen += 1
-            worker = self.worker
-            if worker is None:
+            capture = self.capture
+            if capture is None or not capture.accepting:
                 return
-            request, response = flow.request, flow.response
+            response = flow.response
             if response is None:
                 return
-            size = len(request.raw_content or b"") + len(response.raw_content or b"")
-            queue = worker.queue
-            if (
-                len(queue) >= self.max_queue
-                or self.bytes_queued - worker.bytes_done + size > self.max_queue_bytes
-            ):
+            queue = capture.queue
+            if len(queue) >= self.max_queue:
                 self.dropped += 1
                 return
-            queue.append((request, response, flow.client_conn, size))
+            record, size = record_of(flow.request, response, flow.client_conn, self.body_limit)
+            if self.bytes_queued - capture.bytes_done + size > self.max_queue_bytes:
+                self.dropped += 1
+                return
+            queue.append((record, size))
             self.bytes_queued += size
         except Exception:  # the proxy must never notice drift
             self.errors += 1
@@ -232,23 +211,14 @@ class DriftAddon:
     # -- introspection -----------------------------------------------------------------------
 
     def stats(self) -> dict[str, Any]:
-        worker, flusher = self.worker, self.flusher
+        capture = self.capture
         return {
             "seen": self.seen,
             "dropped": self.dropped,
             "hook_errors": self.errors,
-            "queue_depth": len(worker.queue) if worker else 0,
-            "queued_bytes": self.bytes_queued - worker.bytes_done if worker else 0,
-            "processed": worker.processed if worker else 0,
-            "sampled": worker.sampler.sampled if worker else 0,
-            "worker_errors": worker.errors if worker else 0,
-            "worker_alive": worker.alive() if worker else False,
-            "flushes": flusher.flushes if flusher else 0,
-            "flush_failures": flusher.failures if flusher else 0,
-            "flush_seconds": flusher.last_flush_seconds if flusher else 0.0,
-            "pending_observations": flusher.pending if flusher else 0,
-            "dropped_observations": flusher.dropped if flusher else 0,
-            "last_flush_ok": flusher.last_success if flusher else None,
+            "queue_depth": len(capture.queue) if capture else 0,
+            "queued_bytes": self.bytes_queued - capture.bytes_done if capture else 0,
+            **(capture.stats() if capture else {"worker_alive": False}),
         }
 
 

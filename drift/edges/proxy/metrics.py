@@ -32,6 +32,15 @@ _COUNTERS = {
         "Exchanges dropped because the hand-off queue was full.",
     ),
     "hook_errors": ("drift_hook_errors", "Errors caught in the proxy hook."),
+    "handoff_errors": (
+        "drift_handoff_errors",
+        "Exchanges the proxy could not turn into records for the capture process.",
+    ),
+    "lost": (
+        "drift_exchanges_lost",
+        "Exchanges that could not be handed over because the capture process had died.",
+    ),
+    "restarts": ("drift_capture_restarts", "Times the capture process was restarted."),
     "worker_errors": ("drift_worker_errors", "Errors caught in the capture worker."),
     "flushes": ("drift_flushes", "Successful store flushes."),
     "flush_failures": ("drift_flush_errors", "Failed store flushes (retried)."),
@@ -41,8 +50,13 @@ _COUNTERS = {
     ),
 }
 _GAUGES = {
-    "queue_depth": ("drift_queue_depth", "Exchanges waiting for the worker."),
-    "queued_bytes": ("drift_queue_bytes", "Body bytes waiting for the worker."),
+    "queue_depth": ("drift_queue_depth", "Exchanges waiting in the proxy for hand-off."),
+    "queued_bytes": ("drift_queue_bytes", "Body bytes waiting in the proxy for hand-off."),
+    "backlog": ("drift_capture_backlog", "Exchanges waiting in the capture process."),
+    "capture_rss_bytes": (
+        "drift_capture_rss_bytes",
+        "Resident memory of the capture process.",
+    ),
     "pending_observations": (
         "drift_pending_observations",
         "Observation deltas waiting for the store.",

@@ -11,7 +11,6 @@ from typing import Any
 from mitmproxy import options
 from mitmproxy.tools.dump import DumpMaster
 
-from drift.core.contract.model import Contract
 from drift.core.identity import ConsumerIdentifier
 from drift.edges.proxy.addon import DriftAddon
 from drift.errors import InputError
@@ -34,7 +33,7 @@ class ProxySettings:
     stream_large_bodies: str = "8m"  # bodies above this stream past unbuffered (never 502s)
     drift: dict[str, Any] = field(default_factory=dict)  # drift_* addon options
     identifier: ConsumerIdentifier | None = None  # identity rules, already built
-    loaded: Contract | None = None  # the contract, already loaded (else the addon loads it)
+    ready_timeout: float = 300.0  # seconds to wait for the capture process to load the contract
 
     def mitmproxy_mode(self) -> str:
         if self.mode in ("reverse", "upstream"):
@@ -61,13 +60,16 @@ async def _serve(settings: ProxySettings) -> None:
     if settings.confdir:
         opts.update(confdir=settings.confdir)
     master = DumpMaster(opts, with_termlog=False, with_dumper=False)
-    master.addons.add(DriftAddon(settings.identifier, settings.loaded))
+    addon = DriftAddon(settings.identifier)
+    master.addons.add(addon)
     # `body_size_limit` is deliberately never set: mitmproxy answers 502 above it.
     master.options.update(
         stream_large_bodies=settings.stream_large_bodies,
         drift_contract=settings.contract,
         **settings.drift,
     )
+    # The capture process loads the contract; its errors end `drift proxy` before it listens.
+    await asyncio.to_thread(addon.launch, settings.ready_timeout)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, master.shutdown)

@@ -1,9 +1,9 @@
-"""Off-loop capture work: turn handed-off flows into exchanges and fold them into observations.
+"""The capture engine: turn exchange records into observations (runs in the capture process).
 
-The mitmproxy hook only appends references to a deque; this thread drains it in batches every
-few milliseconds (no per-item wake-up), decides what to sample, decodes and parses sampled
-bodies within a size bound, and every `flush_interval` hands a snapshot of the observations to
-the flusher. Nothing here can raise into the proxy: errors are counted and logged.
+The proxy process ships compact `Record` tuples (see `drift.edges.proxy.wire`); this thread
+drains them in batches every few milliseconds (no per-item wake-up), decides what to sample,
+decodes and parses sampled bodies within a size bound, and every `flush_interval` hands a
+snapshot of the observations to the flusher. Nothing here raises: errors are counted and logged.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import parse_qsl
 
 from drift.core.exchange import Body, BodyState, Exchange
@@ -25,13 +24,12 @@ from drift.core.observe import Observer
 from drift.core.privacy import header_names, param_names
 from drift.core.sampling import Sampler, SamplingPolicy
 from drift.edges.decode import body_from_wire, media_type
+from drift.edges.proxy.wire import FieldView, Record, cookie_names
 
-__all__ = ["CaptureWorker", "Handoff", "WorkerSettings"]
+__all__ = ["CaptureWorker", "WorkerSettings"]
 
 log = logging.getLogger(__name__)
 
-# (request, response, client connection, bytes held): references only, no copies.
-Handoff = tuple[Any, Any, Any, int]
 Snapshot = dict[ObservationKey, Observation]
 
 
@@ -44,21 +42,6 @@ class WorkerSettings:
 
 
 _NO_BODY = Body(None, BodyState.EMPTY)
-
-
-def _header_keys(message: Any) -> list[str]:
-    """Header names straight from mitmproxy's raw fields (`Headers.keys()` rescans per key)."""
-    return [name.decode("latin-1") for name, _ in message.headers.fields]
-
-
-def _cert_cn(client: Any) -> str | None:
-    certs = getattr(client, "certificate_list", ()) or ()
-    return getattr(certs[0], "cn", None) if certs else None
-
-
-def _client_ip(client: Any) -> str | None:
-    peer = getattr(client, "peername", None)
-    return str(peer[0]) if peer else None
 
 
 class CaptureWorker:
@@ -76,9 +59,8 @@ class CaptureWorker:
         self.settings = settings
         self.on_snapshot = on_snapshot
         self.clock = clock
-        self.queue: deque[Handoff] = deque()
+        self.queue: deque[Record] = deque()
         self.sampler = Sampler(settings.sampling, clock())
-        self.bytes_done = 0  # written by this thread only; the hook keeps bytes_queued
         self.processed = 0
         self.errors = 0
         self.last_error: str | None = None
@@ -130,13 +112,12 @@ class CaptureWorker:
     def _drain(self) -> None:
         queue = self.queue
         while queue:
-            request, response, client, size = queue.popleft()
+            record = queue.popleft()
             try:
-                self.process(request, response, client)
+                self.process(record)
             except Exception as exc:
                 self._failed(exc)
             finally:
-                self.bytes_done += size
                 self.processed += 1
 
     def _failed(self, exc: Exception) -> None:
@@ -146,18 +127,30 @@ class CaptureWorker:
 
     # -- one exchange ------------------------------------------------------------------------
 
-    def process(self, request: Any, response: Any, client: Any) -> None:
-        method = request.method.upper()
-        path, _, query = request.path.partition("?")
+    def process(self, record: Record) -> None:
+        (
+            raw_method,
+            target,
+            host,
+            status,
+            request_fields,
+            response_fields,
+            request_body,
+            response_body,
+            started,
+            first_byte,
+            client_ip,
+            cert_cn,
+        ) = record
+        method = raw_method.decode("ascii", "replace").upper()
+        path, _, query = target.decode("utf-8", "surrogateescape").partition("?")
         route = self.observer.router.match(method, path)
         template = route.template if route is not None else "(undeclared)"
-        facts = RequestFacts(request.headers, _client_ip(client), _cert_cn(client))
-        consumer = self.identifier.identify(facts)
-        out_type = response.headers.get("content-type")
-        stratum = (method, template, response.status_code, consumer, media_type(out_type))
+        request_headers, response_headers = FieldView(request_fields), FieldView(response_fields)
+        consumer = self.identifier.identify(RequestFacts(request_headers, client_ip, cert_cn))
+        out_type = response_headers.get("content-type")
+        stratum = (method, template, status, consumer, media_type(out_type))
         sample = self.sampler.decide((method, template), stratum, self.clock())
-        started = request.timestamp_start
-        first_byte = response.timestamp_start or response.timestamp_end
         latency = (first_byte - started) * 1000 if first_byte and started else None
         timestamp = datetime.fromtimestamp(started, UTC) if started else None
         if not sample:  # counted only: status, consumer, latency, rate
@@ -165,7 +158,7 @@ class CaptureWorker:
                 Exchange(
                     method,
                     path,
-                    response.status_code,
+                    status,
                     _NO_BODY,
                     _NO_BODY,
                     consumer=consumer,
@@ -176,30 +169,30 @@ class CaptureWorker:
                 detail=False,
             )
             return
+        cookie = request_headers.get("cookie")
         self.observer.add(
             Exchange(
                 method=method,
                 path=path,
-                status=response.status_code,
-                request=self._body(request),
-                response=self._body(response),
+                status=status,
+                request=self._body(request_body, request_headers),
+                response=self._body(response_body, response_headers),
                 query=param_names(name for name, _ in parse_qsl(query, keep_blank_values=True)),
-                request_headers=header_names(_header_keys(request), deny=self._identity_headers),
-                response_headers=header_names(_header_keys(response)),
-                cookies=param_names(request.cookies.keys()) if "cookie" in request.headers else (),
+                request_headers=header_names(request_headers.names(), deny=self._identity_headers),
+                response_headers=header_names(response_headers.names()),
+                cookies=param_names(cookie_names(cookie)) if cookie is not None else (),
                 consumer=consumer,
-                host=request.host,
+                host=host,
                 latency_ms=latency,
                 timestamp=timestamp,
             ),
             routed=(route,),
         )
 
-    def _body(self, message: Any) -> Body:
-        headers = message.headers
+    def _body(self, raw: bytes | int | None, headers: FieldView) -> Body:
+        content_type = headers.get("content-type")
+        if isinstance(raw, int):  # too large to ship: only its size crossed the pipe
+            return Body(media_type(content_type), BodyState.TOO_LARGE, size=raw)
         return body_from_wire(
-            message.raw_content,
-            headers.get("content-type"),
-            headers.get("content-encoding"),
-            limit=self.settings.body_limit,
+            raw, content_type, headers.get("content-encoding"), limit=self.settings.body_limit
         )
