@@ -309,3 +309,24 @@ def test_regular_proxy_mode_observes_the_same(producer: str, tmp_path: Path) -> 
         assert 0 == proxy.stop()
     found = findings_by(check_store(store_url))
     assert "web" == found[("request.parameter.undocumented", "/orders", "/include")]["consumer"]
+
+
+def test_a_broken_contract_stops_drift_proxy_before_it_listens(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("openapi: 3.0.3\ninfo: [oops\n")
+    from tests.proxy_support import free_port
+
+    port = free_port()
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "drift", "proxy", "--contract", str(bad)),
+            *("--upstream", "http://127.0.0.1:9", "--listen", f"127.0.0.1:{port}", "--metrics", ""),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert 2 == done.returncode
+    assert f"{bad}:3: invalid YAML" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert "unobserved" not in done.stderr  # it did not start at all

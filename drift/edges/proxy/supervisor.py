@@ -78,6 +78,7 @@ class CaptureProcess:
         self._reader: threading.Thread | None = None
         self._ready = threading.Event()
         self._lock = threading.Lock()
+        self._caller_reports = False
         self._delay = 0.0
         self._restart_at = 0.0
         self._stop = threading.Event()
@@ -91,6 +92,7 @@ class CaptureProcess:
 
     def wait_ready(self, timeout: float) -> None:
         """Block until the capture process has loaded its contract; raise what it reported."""
+        self._caller_reports = True  # the caller says why capture cannot work, not the log
         deadline = time.monotonic() + timeout
         while not self._ready.wait(0.05):
             proc = self._proc
@@ -234,6 +236,8 @@ class CaptureProcess:
             proc.stdin.close()
         if code == EXIT_CONFIG or self.fatal is not None:
             self.accepting = False
+            if self._caller_reports:
+                return
             log.error(
                 "drift cannot capture; traffic passes through unobserved",
                 extra={"error": str(self.fatal) if self.fatal else f"exit code {code}"},
