@@ -111,7 +111,7 @@ def test_an_unusable_contract_is_reported_with_its_file_and_capture_stops_for_go
     wait_until(lambda: not proc.accepting)
     wait_until(lambda: not proc.queue)  # discarded: nothing will ever read it
     time.sleep(0.2)
-    assert (0, None) == (proc.restarts, proc._proc)
+    assert (0, None, "off") == (proc.restarts, proc._proc, proc.state())
     proc.stop()
 
 
@@ -186,3 +186,27 @@ def test_field_view_is_case_insensitive_and_first_value_wins() -> None:
 
 def test_cookie_names_never_look_at_values() -> None:
     assert ["a", "b", "c"] == list(cookie_names("a=1; b=x=y;c=;  ; =nameless"))
+
+
+def test_a_capture_process_that_keeps_crashing_is_reported_as_failing(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    broken = replace(config(f"sqlite:///{tmp_path / 'd.db'}"), settings=None)  # a bug, not input
+    proc = CaptureProcess(broken, interval=0.02, max_restart_delay=0.05)  # type: ignore[arg-type]
+    proc.start()
+    try:
+        assert proc.state() in ("running", "restarting")  # not known to be broken yet
+        wait_until(lambda: proc.state() == "failing", timeout=60)
+        assert proc.restarts >= 4 and proc.accepting  # it keeps trying
+    finally:
+        proc.stop()
+
+
+@pytest.mark.parametrize(
+    ("state", "code"), [("running", 200), ("restarting", 200), ("failing", 503), ("off", 503)]
+)
+def test_health_fails_only_when_capture_is_off_or_keeps_crashing(state: str, code: int) -> None:
+    from drift.edges.proxy.metrics import _health
+
+    status, body = _health({"capture": state, "restarts": 2})
+    assert (code, state, 2) == (status, body["capture"], body["restarts"])

@@ -330,3 +330,196 @@ def test_a_broken_contract_stops_drift_proxy_before_it_listens(tmp_path: Path) -
     assert f"{bad}:3: invalid YAML" in done.stderr
     assert "Traceback" not in done.stderr
     assert "unobserved" not in done.stderr  # it did not start at all
+
+
+def _h2_get(port: int, path: str, consumer: str) -> tuple[int, bytes, str]:
+    """One HTTP/2 GET over TLS (ALPN h2) to the proxy, with the `h2` library mitmproxy uses."""
+    import socket
+    import ssl
+
+    import h2.config
+    import h2.connection
+    import h2.events
+
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE  # mitmproxy's own CA; what is tested is pass-through
+    context.set_alpn_protocols(["h2"])
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=30) as raw,
+        context.wrap_socket(raw, server_hostname="orders.internal") as sock,
+    ):
+        alpn = sock.selected_alpn_protocol() or ""
+        conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+        conn.initiate_connection()
+        stream = conn.get_next_available_stream_id()
+        conn.send_headers(
+            stream,
+            [
+                (":method", "GET"),
+                (":path", path),
+                (":scheme", "https"),
+                (":authority", "orders.internal"),
+                ("x-consumer-id", consumer),
+            ],
+            end_stream=True,
+        )
+        sock.sendall(conn.data_to_send())
+        status, body = 0, b""
+        while True:
+            data = sock.recv(65536)
+            assert data, "connection closed before the response ended"
+            for event in conn.receive_data(data):
+                if isinstance(event, h2.events.ResponseReceived):
+                    status = int(dict(event.headers)[b":status"])
+                elif isinstance(event, h2.events.DataReceived):
+                    body += event.data
+                    conn.acknowledge_received_data(event.flow_controlled_length, stream)
+                elif isinstance(event, h2.events.StreamEnded):
+                    return status, body, alpn
+            sock.sendall(conn.data_to_send())
+
+
+def test_http2_clients_pass_through_untouched_and_are_observed(
+    producer: str, tmp_path: Path
+) -> None:
+    direct_port = int(producer.rsplit(":", 1)[1])
+    url = f"sqlite:///{tmp_path / 'h2.db'}"
+    path = f"/v1/orders/{ORDERS[2]['id']}"
+    with drift_proxy(
+        tmp_path, producer, url, "--consumer-header", "X-Consumer-Id", "--sample-all"
+    ) as proxy:
+        status, body, alpn = _h2_get(proxy.port, path, "mobile")
+        direct = request(direct_port, "GET", path)
+        assert ("h2", direct[0], direct[2]) == (alpn, status, body)
+        assert 0 == proxy.stop()
+    from drift.edges.store import Store
+
+    store = Store.open(url)
+    try:
+        seen = {(k.path, k.consumer, k.status): o.count for k, o in store.load().items()}
+    finally:
+        store.close()
+    assert {("/orders/{orderId}", "mobile", 200): 1} == seen
+
+
+class _EchoWebSocket:
+    """A WebSocket echo server on 127.0.0.1 (wsproto, the library mitmproxy uses)."""
+
+    def __init__(self) -> None:
+        import socket
+
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        # mitmproxy connects upstream as soon as a client connects (even a port probe): serve
+        # every connection, each on its own thread.
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return  # closed
+            threading.Thread(target=self._echo, args=(conn,), daemon=True).start()
+
+    @staticmethod
+    def _echo(conn: Any) -> None:
+        from wsproto import ConnectionType, WSConnection
+        from wsproto.events import AcceptConnection, CloseConnection, Message, Request
+
+        with conn:
+            ws = WSConnection(ConnectionType.SERVER)
+            parts: list[Any] = []
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                ws.receive_data(data)
+                for event in ws.events():
+                    if isinstance(event, Request):
+                        conn.sendall(ws.send(AcceptConnection()))
+                    elif isinstance(event, Message):  # echo whole messages, as received
+                        parts.append(event.data)
+                        if event.message_finished:
+                            whole = "".join(parts) if isinstance(parts[0], str) else b"".join(parts)
+                            conn.sendall(ws.send(Message(data=whole)))
+                            parts = []
+                    elif isinstance(event, CloseConnection):
+                        conn.sendall(ws.send(event.response()))
+                        return
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_websocket_messages_pass_through_untouched(tmp_path: Path) -> None:
+    import socket
+
+    from wsproto import ConnectionType, WSConnection
+    from wsproto.events import (
+        AcceptConnection,
+        CloseConnection,
+        Request,
+        TextMessage,
+    )
+
+    server = _EchoWebSocket()
+    try:
+        upstream = f"http://127.0.0.1:{server.port}"
+        with (
+            drift_proxy(tmp_path, upstream, f"sqlite:///{tmp_path / 'ws.db'}") as proxy,
+            socket.create_connection(("127.0.0.1", proxy.port), timeout=30) as sock,
+        ):
+            ws = WSConnection(ConnectionType.CLIENT)
+            sock.sendall(ws.send(Request(host="orders.internal", target="/v1/stream")))
+            got: list[Any] = []
+            messages = ["hello", '{"id": 1, "token": "SECRET"}', "x" * 70_000]
+            sent = False
+            while len([e for e in got if isinstance(e, TextMessage) and e.message_finished]) < 3:
+                data = sock.recv(65536)
+                assert data, "the proxy closed the WebSocket"
+                ws.receive_data(data)
+                for event in ws.events():
+                    got.append(event)
+                    if isinstance(event, AcceptConnection) and not sent:
+                        for text in messages:
+                            sock.sendall(ws.send(TextMessage(data=text)))
+                        sent = True
+            echoed: list[str] = []
+            current = ""
+            for event in got:
+                if isinstance(event, TextMessage):
+                    current += event.data
+                    if event.message_finished:
+                        echoed.append(current)
+                        current = ""
+            assert messages == echoed
+            sock.sendall(ws.send(CloseConnection(code=1000)))
+            metrics = get_json(proxy.metrics_port, "/healthz")
+            assert "ok" == metrics["status"]
+            assert 0 == proxy.stop()
+        log = proxy.log.read_text()
+        assert "Traceback" not in log and "SECRET" not in log
+    finally:
+        server.close()
+
+
+def test_sigterm_with_open_keep_alive_connections_exits_cleanly(
+    producer: str, tmp_path: Path
+) -> None:
+    import http.client
+
+    with drift_proxy(tmp_path, producer, f"sqlite:///{tmp_path / 'ka.db'}") as proxy:
+        clients = [http.client.HTTPConnection("127.0.0.1", proxy.port) for _ in range(3)]
+        for conn in clients:  # answered, and left open (keep-alive)
+            conn.request("GET", "/v1/orders")
+            response = conn.getresponse()
+            response.read()
+            assert 200 == response.status
+        assert 0 == proxy.stop()
+        for conn in clients:
+            conn.close()
+    log = proxy.log.read_text()
+    assert "Traceback" not in log and '"level":"error"' not in log

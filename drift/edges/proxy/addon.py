@@ -79,13 +79,13 @@ class DriftAddon:
         )
         loader.add_option("drift_flush_interval", str, "5", "Seconds between store flushes.")
         loader.add_option(
-            "drift_queue_max", int, 10_000, "Exchanges held for the worker before dropping."
+            "drift_queue_max", int, 10_000, "Exchanges held for hand-off before dropping."
         )
         loader.add_option(
             "drift_queue_max_bytes",
             int,
             64 * 1024 * 1024,
-            "Body bytes held for the worker before dropping.",
+            "Body bytes held for hand-off before dropping.",
         )
         loader.add_option(
             "drift_metrics",

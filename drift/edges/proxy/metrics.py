@@ -102,14 +102,19 @@ class MetricsServer:
 
 
 def _health(stats: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """200 while capture runs or is being restarted; 503 when it is off for good (its
+    configuration cannot work) or keeps crashing. Traffic flows through the proxy either way."""
     last = stats.get("last_flush_ok")
+    capture = stats.get("capture", "off")
     body = {
-        "status": "ok" if stats.get("worker_alive") else "degraded",
+        "status": "ok" if capture in ("running", "restarting") else "degraded",
+        "capture": capture,
         "worker_alive": stats.get("worker_alive"),
         "queue_depth": stats.get("queue_depth"),
         "pending_observations": stats.get("pending_observations"),
         "seconds_since_flush": round(time.time() - last, 1) if last else None,
         "flush_failures": stats.get("flush_failures"),
+        "restarts": stats.get("restarts"),
     }
     return (200 if body["status"] == "ok" else 503), body
 

@@ -51,6 +51,16 @@ class ProxySettings:
         )
 
 
+class _ShutdownNoise(logging.Filter):
+    """Drop asyncio's "Exception in callback" error for client connections that mitmproxy 11
+    cancels at shutdown (any keep-alive connection still open on SIGTERM): it is not an error,
+    and a traceback per open connection on every rollout would hide real ones."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, asyncio.CancelledError)
+
+
 async def _serve(settings: ProxySettings) -> None:
     opts = options.Options(
         mode=[settings.mitmproxy_mode()],
@@ -70,6 +80,7 @@ async def _serve(settings: ProxySettings) -> None:
     )
     # The capture process loads the contract; its errors end `drift proxy` before it listens.
     await asyncio.to_thread(addon.launch, settings.ready_timeout)
+    logging.getLogger("asyncio").addFilter(_ShutdownNoise())
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, master.shutdown)

@@ -49,6 +49,7 @@ _COUNTERS = (
 )
 _F_SETPIPE_SZ = 1031  # Linux: a 1 MiB pipe absorbs a burst without blocking the shipper
 _MAX_BATCH = 2_000
+_FAILING_AFTER = 5  # crashes in a row, without a successful start, before health says so
 
 
 class CaptureProcess:
@@ -80,6 +81,7 @@ class CaptureProcess:
         self._lock = threading.Lock()
         self._caller_reports = False
         self._delay = 0.0
+        self._crashes = 0  # in a row, without a successful start in between
         self._restart_at = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="drift-ship", daemon=True)
@@ -113,6 +115,15 @@ class CaptureProcess:
     def alive(self) -> bool:
         proc = self._proc
         return proc is not None and proc.poll() is None and self.child.get("worker_alive", True)
+
+    def state(self) -> str:
+        """running; restarting (after a crash, briefly); failing (crashed 5 times without
+        getting ready in between); off (the configuration cannot work)."""
+        if not self.accepting:
+            return "off"
+        if self.alive():
+            return "running"
+        return "failing" if self._crashes >= _FAILING_AFTER else "restarting"
 
     def stop(self) -> None:
         """Ship what is queued, let the capture process flush and exit (bounded), then return."""
@@ -218,6 +229,7 @@ class CaptureProcess:
                 self.child = message
                 if message.get("ready"):
                     self._delay = 0.0
+                    self._crashes = 0
                     self._ready.set()
 
     def _exited(self, proc: subprocess.Popen[bytes]) -> None:
@@ -245,6 +257,7 @@ class CaptureProcess:
             return
         if self._stop.is_set():
             return
+        self._crashes += 1
         self._delay = min(self.max_restart_delay, max(1.0, self._delay * 2))
         self._restart_at = time.monotonic() + self._delay
         log.warning(
@@ -280,6 +293,7 @@ class CaptureProcess:
             "handoff_errors": self.errors,
             "restarts": self.restarts,
             "worker_alive": self.alive(),
+            "capture": self.state(),
             "backlog": child.get("backlog", 0),
             "flush_seconds": child.get("flush_seconds", 0.0),
             "pending_observations": child.get("pending_observations", 0),
