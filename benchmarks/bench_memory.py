@@ -293,8 +293,8 @@ def run(
     from drift.core.observe import Observer
     from drift.core.sampling import SamplingPolicy
     from drift.edges.contracts import load_contract
-    from drift.edges.proxy.wire import record_of
-    from drift.edges.proxy.worker import CaptureWorker, WorkerSettings
+    from drift.edges.proxy.wire import WorkerSettings, record_of
+    from drift.edges.proxy.worker import CaptureWorker
 
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="drift-bench-memory-") as tmp:

@@ -18,11 +18,17 @@ from drift.core.observe import Observer
 from drift.core.sampling import SamplingPolicy
 from drift.edges.contracts import load_contract
 from drift.edges.proxy.addon import DriftAddon
-from drift.edges.proxy.capture import CaptureConfig
 from drift.edges.proxy.flusher import Flusher
 from drift.edges.proxy.supervisor import CaptureProcess
-from drift.edges.proxy.wire import Record, dump_records, load_records, record_of
-from drift.edges.proxy.worker import CaptureWorker, WorkerSettings
+from drift.edges.proxy.wire import (
+    CaptureConfig,
+    Record,
+    WorkerSettings,
+    dump_records,
+    load_records,
+    record_of,
+)
+from drift.edges.proxy.worker import CaptureWorker
 from drift.edges.store import Batch, Store
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,10 +13,11 @@ import pytest
 from mitmproxy.test import tflow
 
 from drift.core.identity import ConsumerIdentifier
-from drift.edges.proxy.capture import CaptureConfig
 from drift.edges.proxy.supervisor import CaptureProcess
 from drift.edges.proxy.wire import (
+    CaptureConfig,
     FieldView,
+    WorkerSettings,
     cookie_names,
     dump_records,
     load_records,
@@ -24,7 +25,6 @@ from drift.edges.proxy.wire import (
     record_of,
     write_frame,
 )
-from drift.edges.proxy.worker import WorkerSettings
 from drift.edges.store import Store
 from drift.errors import InputError
 

@@ -16,11 +16,9 @@ from mitmproxy import ctx, exceptions, http
 
 from drift.core.identity import ConsumerIdentifier
 from drift.core.sampling import SamplingPolicy
-from drift.edges.proxy.capture import CaptureConfig
 from drift.edges.proxy.metrics import MetricsServer
 from drift.edges.proxy.supervisor import CaptureProcess
-from drift.edges.proxy.wire import record_of
-from drift.edges.proxy.worker import WorkerSettings
+from drift.edges.proxy.wire import CaptureConfig, WorkerSettings, record_of
 from drift.errors import DriftError, InputError
 
 __all__ = ["DriftAddon", "addons"]

@@ -27,36 +27,21 @@ import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 import orjson
 
-from drift.core.identity import ConsumerIdentifier
 from drift.core.observe import Observer
 from drift.edges.proxy.flusher import Flusher
-from drift.edges.proxy.wire import load_records, read_frame
-from drift.edges.proxy.worker import CaptureWorker, WorkerSettings
+from drift.edges.proxy.wire import EXIT_CONFIG, CaptureConfig, load_records, read_frame
+from drift.edges.proxy.worker import CaptureWorker
 from drift.errors import DriftError, InputError
 
-__all__ = ["EXIT_CONFIG", "CaptureConfig", "main"]
+__all__ = ["main"]
 
 log = logging.getLogger(__name__)
 
-EXIT_CONFIG = 3  # the configuration cannot work: restarting would not help
 NICE = 10  # CPU priority below the proxy's
-
-
-@dataclass(frozen=True, slots=True)
-class CaptureConfig:
-    contract: str
-    store_url: str
-    identifier: ConsumerIdentifier
-    service: str | None = None
-    settings: WorkerSettings = field(default_factory=WorkerSettings)
-    backlog: int = 10_000  # records held here before the pipe pushes back on the proxy
-    log_level: str = "warning"
-    stats_interval: float = 0.5
 
 
 def main() -> int:
@@ -173,17 +158,6 @@ def _error_fields(exc: DriftError) -> dict[str, Any]:
             "hint": exc.hint,
         }
     return {"message": str(exc)}
-
-
-def error_from_fields(fields: dict[str, Any]) -> InputError:
-    """The proxy side's `InputError` for a `fatal` message, as rich as the original."""
-    return InputError(
-        str(fields.get("message") or "the capture process could not start"),
-        file=fields.get("file"),
-        line=fields.get("line"),
-        pointer=fields.get("pointer"),
-        hint=fields.get("hint"),
-    )
 
 
 def _rss() -> int:

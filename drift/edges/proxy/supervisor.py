@@ -29,8 +29,14 @@ from typing import IO, Any
 import orjson
 
 import drift
-from drift.edges.proxy.capture import EXIT_CONFIG, CaptureConfig, error_from_fields
-from drift.edges.proxy.wire import Record, dump_records, write_frame
+from drift.edges.proxy.wire import (
+    EXIT_CONFIG,
+    CaptureConfig,
+    Record,
+    dump_records,
+    error_from_fields,
+    write_frame,
+)
 from drift.errors import DriftError
 
 __all__ = ["CaptureProcess", "Handoff"]

@@ -1,4 +1,6 @@
-"""What crosses the pipe from the proxy process to the capture process, and how.
+"""What crosses the pipe between the proxy process and the capture process, and how.
+
+Kept light (no store, parser or inference imports): the proxy process imports it.
 
 The proxy ships each exchange as a flat tuple of builtins (`Record`) so a whole batch is one
 `marshal.dumps` call in C: about a microsecond per exchange on the proxy's side, where every
@@ -13,14 +15,23 @@ import marshal
 import os
 import struct
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
+from drift.core.identity import ConsumerIdentifier
+from drift.core.sampling import SamplingPolicy
+from drift.errors import InputError
+
 __all__ = [
+    "EXIT_CONFIG",
+    "CaptureConfig",
     "FieldView",
     "Fields",
     "Record",
+    "WorkerSettings",
     "cookie_names",
     "dump_records",
+    "error_from_fields",
     "load_records",
     "read_frame",
     "record_of",
@@ -46,6 +57,40 @@ Record = tuple[
     str | None,
     str | None,
 ]
+
+EXIT_CONFIG = 3  # the capture process's exit code for "configuration unusable: do not restart"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSettings:
+    body_limit: int = 4 * 1024 * 1024  # decoded bytes parsed per body; larger bodies are counted
+    drain_interval: float = 0.02  # seconds between queue drains
+    flush_interval: float = 5.0  # seconds between snapshots handed to the flusher
+    sampling: SamplingPolicy = field(default_factory=SamplingPolicy)
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureConfig:
+    contract: str
+    store_url: str
+    identifier: ConsumerIdentifier
+    service: str | None = None
+    settings: WorkerSettings = field(default_factory=WorkerSettings)
+    backlog: int = 10_000  # records held here before the pipe pushes back on the proxy
+    log_level: str = "warning"
+    stats_interval: float = 0.5
+
+
+def error_from_fields(fields: dict[str, Any]) -> InputError:
+    """The proxy side's `InputError` for a `fatal` message, as rich as the original."""
+    return InputError(
+        str(fields.get("message") or "the capture process could not start"),
+        file=fields.get("file"),
+        line=fields.get("line"),
+        pointer=fields.get("pointer"),
+        hint=fields.get("hint"),
+    )
+
 
 _LENGTH = struct.Struct(">I")
 MAX_FRAME = 1 << 30

@@ -13,7 +13,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
@@ -22,23 +21,15 @@ from drift.core.identity import ConsumerIdentifier, RequestFacts
 from drift.core.observation import Observation, ObservationKey
 from drift.core.observe import Observer
 from drift.core.privacy import header_names, param_names
-from drift.core.sampling import Sampler, SamplingPolicy
+from drift.core.sampling import Sampler
 from drift.edges.decode import body_from_wire, media_type
-from drift.edges.proxy.wire import FieldView, Record, cookie_names
+from drift.edges.proxy.wire import FieldView, Record, WorkerSettings, cookie_names
 
 __all__ = ["CaptureWorker", "WorkerSettings"]
 
 log = logging.getLogger(__name__)
 
 Snapshot = dict[ObservationKey, Observation]
-
-
-@dataclass(frozen=True, slots=True)
-class WorkerSettings:
-    body_limit: int = 4 * 1024 * 1024  # decoded bytes parsed per body; larger bodies are counted
-    drain_interval: float = 0.02  # seconds between queue drains
-    flush_interval: float = 5.0  # seconds between snapshots handed to the flusher
-    sampling: SamplingPolicy = field(default_factory=SamplingPolicy)
 
 
 _NO_BODY = Body(None, BodyState.EMPTY)
