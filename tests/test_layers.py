@@ -72,3 +72,18 @@ def test_layer_check_catches_a_clock_read(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import datetime\nx = datetime.datetime.now()\nimport sqlalchemy\n")
     assert ["bad.py:2 calls .now()", "bad.py:3 imports sqlalchemy"] == sorted(_violations(bad))
+
+
+def test_the_proxy_process_imports_no_store_parser_or_inference_code() -> None:
+    """Those belong to the capture process; in the proxy they only cost memory (~30 MB)."""
+    import subprocess
+    import sys
+
+    heavy = ("sqlalchemy", "alembic", "genson", "jsonschema", "referencing", "psycopg", "yaml")
+    heavy += ("drift.edges.store", "drift.core.observe", "drift.edges.decode")
+    probe = (
+        "import sys, drift.edges.proxy.run, drift.edges.proxy.addon\n"
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert (0, "") == (done.returncode, done.stdout.strip()), done.stderr
