@@ -210,3 +210,14 @@ def test_health_fails_only_when_capture_is_off_or_keeps_crashing(state: str, cod
 
     status, body = _health({"capture": state, "restarts": 2})
     assert (code, state, 2) == (status, body["capture"], body["restarts"])
+
+
+def test_a_capture_process_that_cannot_be_started_is_a_clean_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from drift.errors import DriftError
+
+    monkeypatch.setattr("sys.executable", str(tmp_path / "no-such-python"))
+    proc = CaptureProcess(config(f"sqlite:///{tmp_path / 'd.db'}"))
+    with pytest.raises(DriftError, match="cannot start drift's capture process"):
+        proc.start()

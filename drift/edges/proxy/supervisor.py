@@ -18,6 +18,7 @@ import fcntl
 import logging
 import os
 import pickle
+import site
 import subprocess
 import sys
 import threading
@@ -95,7 +96,12 @@ class CaptureProcess:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._spawn()
+        try:
+            self._spawn()
+        except OSError as exc:
+            raise DriftError(
+                f"cannot start drift's capture process: {exc}",
+            ) from None
         self._thread.start()
 
     def wait_ready(self, timeout: float) -> None:
@@ -136,6 +142,11 @@ class CaptureProcess:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(self.stop_timeout + 5)
+            proc = self._proc
+            if self._thread.is_alive() and proc is not None:  # stuck writing to a hung process
+                log.warning("capture process does not read its input; killing it")
+                proc.kill()
+                self._thread.join(5)
         else:
             self._finish()
 
@@ -193,19 +204,27 @@ class CaptureProcess:
                 self._exited(proc)
         elif self.accepting and time.monotonic() >= self._restart_at:
             self.restarts += 1
-            self._spawn()
+            try:
+                self._spawn()
+            except OSError as exc:  # out of processes or memory: try again later
+                self._crashes += 1
+                self._delay = min(self.max_restart_delay, max(1.0, self._delay * 2))
+                self._restart_at = time.monotonic() + self._delay
+                log.warning(
+                    "cannot start the capture process; will retry",
+                    extra={"error": str(exc), "retry_in_s": self._delay},
+                )
 
     # -- the capture process -----------------------------------------------------------------
 
     def _spawn(self) -> None:
-        env = dict(os.environ)
-        root = str(Path(drift.__file__).resolve().parents[1])  # importable like in this process
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        if not sys.executable:
+            raise OSError("no Python interpreter path (sys.executable is empty)")
         proc = subprocess.Popen(
             [sys.executable, "-m", "drift.edges.proxy.capture"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env=env,
+            env=_child_environment(),
             start_new_session=True,  # a Ctrl-C meant for the proxy reaches it through the proxy
         )
         assert proc.stdin is not None and proc.stdout is not None
@@ -306,6 +325,20 @@ class CaptureProcess:
             "last_flush_ok": child.get("last_flush_ok"),
             "capture_rss_bytes": child.get("rss_bytes", 0),
         }
+
+
+def _child_environment() -> dict[str, str]:
+    """This environment; plus drift's source root on PYTHONPATH when drift is imported from a
+    checkout rather than installed (never a site-packages directory: on PYTHONPATH it would
+    come before the standard library)."""
+    env = dict(os.environ)
+    root = str(Path(drift.__file__).resolve().parents[1])
+    installed = {
+        str(Path(p).resolve()) for p in (*site.getsitepackages(), site.getusersitepackages())
+    }
+    if root not in installed and root not in env.get("PYTHONPATH", "").split(os.pathsep):
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    return env
 
 
 def _with_log_level(config: CaptureConfig) -> CaptureConfig:
