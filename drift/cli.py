@@ -264,6 +264,12 @@ def _duration_seconds(text: str, option: str = "--since") -> float:
     type=click.FloatRange(0),
     help="And at most this many per second overall.",
 )
+@click.option(
+    "--sample-new-shapes/--no-sample-new-shapes",
+    default=True,
+    show_default=True,
+    help="Also parse the first body of each new shape (keys and types), whatever the rates.",
+)
 @click.option("--sample-all", is_flag=True, help="Parse every body (low-traffic services, tests).")
 @click.option(
     "--flush-interval",
@@ -295,6 +301,7 @@ def proxy(
     sample_first: int,
     sample_route_rate: float,
     sample_global_rate: float,
+    sample_new_shapes: bool,
     sample_all: bool,
     flush_interval: float,
     metrics: str,
@@ -333,6 +340,7 @@ def proxy(
             "drift_sample_first": 0 if sample_all else sample_first,
             "drift_sample_route_rate": str(inf if sample_all else sample_route_rate),
             "drift_sample_global_rate": str(inf if sample_all else sample_global_rate),
+            "drift_sample_new_shapes": sample_new_shapes,
             "drift_flush_interval": str(flush_interval),
             "drift_metrics": metrics,
         },

@@ -359,3 +359,27 @@ def test_worker_and_flusher_write_real_sqlite_on_stop(tmp_path: Path) -> None:
     finally:
         store.close()
     assert {"web": 2, "billing": 1} == {k.consumer: o.count for k, o in loaded.items()}
+
+
+def test_a_new_body_shape_is_sampled_whatever_the_rates() -> None:
+    w, got = worker(SamplingPolicy(first_n=1, route_rate=0, global_rate=0))
+    for _ in range(5):
+        w.process(record(flow()))
+    w.process(record(flow(body=json.dumps({**ORDER, "loyalty_tier": "gold"}).encode())))
+    w.process(record(flow(body=json.dumps({**ORDER, "loyalty_tier": "silver"}).encode())))
+    w._snapshot()
+    (obs,) = got[0].values()
+    shapes = obs.response.bodies["application/json"]
+    assert (7, 2) == (obs.count, shapes.samples)  # the first, and the first with the new field
+    assert 1 == shapes.root.present("loyalty_tier")
+    assert (2, 1) == (w.sampler.sampled, w.sampler.shape_sampled)
+
+
+def test_new_shapes_can_be_left_to_the_rates() -> None:
+    policy = SamplingPolicy(first_n=1, route_rate=0, global_rate=0, new_shapes=False)
+    w, got = worker(policy)
+    w.process(record(flow()))
+    w.process(record(flow(body=json.dumps({**ORDER, "loyalty_tier": "gold"}).encode())))
+    w._snapshot()
+    (obs,) = got[0].values()
+    assert 1 == obs.response.bodies["application/json"].samples

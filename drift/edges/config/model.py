@@ -75,12 +75,15 @@ class SamplingConfig:
     route_rate: float = 5.0
     global_rate: float = 50.0
     burst_seconds: float = 1.0
+    new_shapes: bool = True
     all: bool = False
 
     def policy(self) -> SamplingPolicy:
         if self.all:
             return SamplingPolicy.everything()
-        return SamplingPolicy(self.first_n, self.route_rate, self.global_rate, self.burst_seconds)
+        return SamplingPolicy(
+            self.first_n, self.route_rate, self.global_rate, self.burst_seconds, self.new_shapes
+        )
 
 
 @dataclass(frozen=True, slots=True)

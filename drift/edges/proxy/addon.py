@@ -72,6 +72,13 @@ class DriftAddon:
             "50",
             "And at most this many per second overall ('inf' = all).",
         )
+        loader.add_option("drift_sample_burst", str, "1", "Token bucket depth, in seconds of rate.")
+        loader.add_option(
+            "drift_sample_new_shapes",
+            bool,
+            True,
+            "Also parse the first body of each new shape, whatever the rates.",
+        )
         loader.add_option(
             "drift_body_limit", int, 4 * 1024 * 1024, "Largest decoded body parsed, in bytes."
         )
@@ -111,6 +118,7 @@ class DriftAddon:
         for name, low in (
             ("drift_sample_route_rate", 0.0),
             ("drift_sample_global_rate", 0.0),
+            ("drift_sample_burst", 0.001),
             ("drift_flush_interval", 0.1),
         ):
             _number(name, getattr(opts, name), low)
@@ -157,6 +165,8 @@ class DriftAddon:
                     global_rate=_number(
                         "drift_sample_global_rate", opts.drift_sample_global_rate, 0
                     ),
+                    burst_seconds=_number("drift_sample_burst", opts.drift_sample_burst, 0.001),
+                    new_shapes=opts.drift_sample_new_shapes,
                 ),
             ),
         )

@@ -21,8 +21,8 @@ from drift.core.identity import ConsumerIdentifier, RequestFacts
 from drift.core.observation import Observation, ObservationKey
 from drift.core.observe import Observer
 from drift.core.privacy import header_names, param_names
-from drift.core.sampling import Sampler
-from drift.edges.decode import body_from_wire, media_type
+from drift.core.sampling import Sampler, shape_fingerprint
+from drift.edges.decode import body_from_wire, is_json_media_type, media_type
 from drift.edges.proxy.wire import FieldView, Record, WorkerSettings, cookie_names
 
 __all__ = ["CaptureWorker", "WorkerSettings"]
@@ -33,6 +33,23 @@ Snapshot = dict[ObservationKey, Observation]
 
 
 _NO_BODY = Body(None, BodyState.EMPTY)
+SHAPE_CHECK_LIMIT = 256 * 1024  # raw bytes: larger bodies are left to the rate caps
+
+
+def _shape_checkable(
+    request: bytes | int | None, response: bytes | int | None, media: str | None
+) -> bool:
+    """Whether an exchange the rates passed over is cheap enough to parse for its shape."""
+    if media is not None and not is_json_media_type(media):
+        return False
+    return all(
+        body is None or (isinstance(body, bytes) and len(body) <= SHAPE_CHECK_LIMIT)
+        for body in (request, response)
+    )
+
+
+def _shape(body: Body) -> object:
+    return shape_fingerprint(body.value) if body.state == BodyState.JSON else body.state
 
 
 class CaptureWorker:
@@ -139,9 +156,22 @@ class CaptureWorker:
         template = route.template if route is not None else "(undeclared)"
         request_headers, response_headers = FieldView(request_fields), FieldView(response_fields)
         consumer = self.identifier.identify(RequestFacts(request_headers, client_ip, cert_cn))
-        out_type = response_headers.get("content-type")
-        stratum = (method, template, status, consumer, media_type(out_type))
+        media = media_type(response_headers.get("content-type"))
+        stratum = (method, template, status, consumer, media)
         sample = self.sampler.decide((method, template), stratum, self.clock())
+        bodies: tuple[Body, Body] | None = None
+        if self.settings.sampling.new_shapes and (
+            sample or _shape_checkable(request_body, response_body, media)
+        ):  # a new body shape is sampled whatever the rates say
+            bodies = (
+                self._body(request_body, request_headers),
+                self._body(response_body, response_headers),
+            )
+            shape = (_shape(bodies[0]), _shape(bodies[1]))
+            sample = (
+                self.sampler.shape((method, template, status, media), shape, sampled=sample)
+                or sample
+            )
         latency = (first_byte - started) * 1000 if first_byte and started else None
         timestamp = datetime.fromtimestamp(started, UTC) if started else None
         if not sample:  # counted only: status, consumer, latency, rate
@@ -161,13 +191,18 @@ class CaptureWorker:
             )
             return
         cookie = request_headers.get("cookie")
+        if bodies is None:
+            bodies = (
+                self._body(request_body, request_headers),
+                self._body(response_body, response_headers),
+            )
         self.observer.add(
             Exchange(
                 method=method,
                 path=path,
                 status=status,
-                request=self._body(request_body, request_headers),
-                response=self._body(response_body, response_headers),
+                request=bodies[0],
+                response=bodies[1],
                 query=param_names(name for name, _ in parse_qsl(query, keep_blank_values=True)),
                 request_headers=header_names(request_headers.names(), deny=self._identity_headers),
                 response_headers=header_names(response_headers.names()),
