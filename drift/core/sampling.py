@@ -32,6 +32,10 @@ class SamplingPolicy:
     burst_seconds: float = 1.0  # bucket depth, in seconds of rate
     new_shapes: bool = True  # also sample the first exchange of each new body shape
 
+    @property
+    def samples_everything(self) -> bool:
+        return self.route_rate == float("inf") and self.global_rate == float("inf")
+
     @classmethod
     def everything(cls) -> SamplingPolicy:
         """Parse every body (benchmarks, tests, low-traffic services)."""
@@ -113,15 +117,30 @@ class Sampler:
 
 
 def shape_fingerprint(value: Any, depth: int = 0) -> int:
-    """A hash of a JSON value's shape: object keys and value types, recursively; array items as
-    the set of their shapes (first 16), so order and length do not matter; no values."""
+    """A hash of a JSON value's shape: object keys (in the order received) and value types,
+    recursively; array items as the set of their shapes (first 16), so that array order and
+    length do not matter; no values. ~15 µs for a 1.5 KB order on the reference machine."""
     kind = type(value)
     if kind is dict:
         if depth >= _SHAPE_DEPTH:
             return 6
-        return hash(frozenset((k, shape_fingerprint(v, depth + 1)) for k, v in value.items()))
+        inner = depth + 1
+        return hash(
+            (
+                *value,
+                *[
+                    _SCALARS[type(v)] if type(v) in _SCALARS else shape_fingerprint(v, inner)
+                    for v in value.values()
+                ],
+            )
+        )
     if kind is list:
         if depth >= _SHAPE_DEPTH:
             return 7
-        return hash((7, frozenset(shape_fingerprint(v, depth + 1) for v in value[:_SHAPE_ITEMS])))
+        inner = depth + 1
+        items = frozenset(
+            _SCALARS[type(v)] if type(v) in _SCALARS else shape_fingerprint(v, inner)
+            for v in value[:_SHAPE_ITEMS]
+        )
+        return hash((7, items))
     return _SCALARS.get(kind, 0)

@@ -3,8 +3,9 @@
 The hook appends a compact record of each exchange (`wire.record_of`: references to what
 mitmproxy already holds) to `CaptureProcess.queue`, bounded by the addon. A shipping thread
 wakes every 100 ms and writes what is queued as one frame (`marshal`, in C) to the capture
-process's standard input; the write releases the GIL. Everything costly happens in that other process, so the proxy's event loop pays only for
-the hook and the hand-off, whatever the sampling rate.
+process's standard input; the write releases the GIL. Everything costly happens in that other
+process, so the proxy's event loop pays only for the hook and the hand-off, whatever the
+sampling rate.
 
 If the capture process dies it is restarted with a growing delay (1 s to 60 s); exchanges
 arriving meanwhile wait in the bounded queue, then are dropped and counted. If it reports an
@@ -99,9 +100,7 @@ class CaptureProcess:
         try:
             self._spawn()
         except OSError as exc:
-            raise DriftError(
-                f"cannot start drift's capture process: {exc}",
-            ) from None
+            raise DriftError(f"cannot start drift's capture process: {exc}") from None
         self._thread.start()
 
     def wait_ready(self, timeout: float) -> None:

@@ -69,6 +69,8 @@ class CaptureWorker:
         self.clock = clock
         self.queue: deque[Record] = deque()
         self.sampler = Sampler(settings.sampling, clock())
+        policy = settings.sampling
+        self._shapes = policy.new_shapes and not policy.samples_everything
         self.processed = 0
         self.errors = 0
         self.last_error: str | None = None
@@ -160,7 +162,7 @@ class CaptureWorker:
         stratum = (method, template, status, consumer, media)
         sample = self.sampler.decide((method, template), stratum, self.clock())
         bodies: tuple[Body, Body] | None = None
-        if self.settings.sampling.new_shapes and (
+        if self._shapes and (
             sample or _shape_checkable(request_body, response_body, media)
         ):  # a new body shape is sampled whatever the rates say
             bodies = (
