@@ -490,6 +490,14 @@ class Bench:
             out["stored_observations"] = stored_rows(proc.store)
         return out
 
+    def start_upstream(self, nginx: str) -> Proc:
+        """nginx with `nginx.conf` from the work directory, ready to answer."""
+        conf = self.workdir / "nginx.conf"
+        cmd = [nginx, "-p", str(self.workdir), "-c", str(conf), "-e", "stderr"]
+        upstream = self.spawn("nginx", cmd, self.upstream_port)
+        self.wait_ready(upstream, "/v1/orders?status=paid")
+        return upstream
+
     def upstream_check(self, when: str) -> dict[str, Any]:
         seconds = max(2, self.args.latency_duration)
         load = self.wrk(self.upstream_port, seconds, self.args.connections, self.args.threads)
@@ -822,12 +830,7 @@ def main() -> int:
     )
     proxies: dict[str, Proc] = {}
     try:
-        upstream = bench.spawn(
-            "nginx",
-            [nginx, "-p", str(workdir), "-c", str(workdir / "nginx.conf"), "-e", "stderr"],
-            bench.upstream_port,
-        )
-        bench.wait_ready(upstream, "/v1/orders?status=paid")
+        bench.start_upstream(nginx)
         results["upstream"].append(bench.upstream_check("start"))
         print(f"upstream alone: {results['upstream'][-1]['load']['rps']:.0f} req/s", flush=True)
         for config in configs:
