@@ -6,10 +6,10 @@ machine runs, so they resolve the proxy's own cost to well under 1%:
 
 * the same nginx upstream and `wrk` traffic mix as `bench_proxy.py` (four consumers, ~1.5 KB
   JSON bodies, 7% POSTs), through each configuration in turn: `bare` mitmdump, `drift proxy`
-  (default sampling), `drift proxy --sample-all`, and `addon-all`, drift's addon loaded into
-  plain mitmdump (`-s`) with every body sampled. `drift proxy` runs mitmproxy without
-  mitmdump's console-output addons, so `addon-all` against `bare` is the addon's own cost with
-  everything else equal;
+  (default sampling), `drift proxy --sample-all`, `master` (mitmproxy run exactly as `drift
+  proxy` runs it, without drift's addon: `drift proxy` against `master` is the addon's own
+  cost), and `addon-all`, drift's addon loaded into plain mitmdump with `-s` (which adds
+  mitmproxy's script-loader overhead on every event);
 * each proxy runs under `valgrind --tool=callgrind --instr-atstart=no`, so start-up is not
   counted; after a warm-up, `callgrind_control -i on` starts counting, `wrk -t1 -c4` runs for
   `--duration` seconds, and counting stops once wrk has finished;
@@ -43,7 +43,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_proxy as bp  # the same upstream, traffic mix and helpers
 
-CONFIGS = ("bare", "drift", "drift-all", "addon-all")
+CONFIGS = ("bare", "master", "drift", "drift-all", "addon-all")
+# `master`: mitmproxy run exactly as `drift proxy` runs it (drift/edges/proxy/run.py: a
+# DumpMaster without mitmdump's console addons), minus drift's addon.
+MASTER = """
+import asyncio, signal, sys
+from mitmproxy import options
+from mitmproxy.tools.dump import DumpMaster
+
+async def main():
+    opts = options.Options(mode=[sys.argv[1]], listen_host="127.0.0.1", listen_port=int(sys.argv[2]))
+    master = DumpMaster(opts, with_termlog=False, with_dumper=False)
+    master.options.update(stream_large_bodies="8m")
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, master.shutdown)
+    await master.run()
+
+asyncio.run(main())
+"""
 ADDON = bp.ROOT / "drift" / "edges" / "proxy" / "addon.py"
 
 
@@ -68,6 +86,10 @@ def measure(
     if config == "bare":
         cmd = [str(bp.BIN / "mitmdump"), "-q", "--mode", f"reverse:{upstream}"]
         cmd += ["--listen-host", "127.0.0.1", "-p", str(port)]
+    elif config == "master":
+        script = workdir / "master.py"
+        script.write_text(MASTER)
+        cmd = [str(script), f"reverse:{upstream}", str(port)]
     elif config == "addon-all":  # the addon in plain mitmdump: the same master as `bare`
         cmd = [str(bp.BIN / "mitmdump"), "-q", "--mode", f"reverse:{upstream}"]
         cmd += ["--listen-host", "127.0.0.1", "-p", str(port), "-s", str(ADDON)]
@@ -92,22 +114,43 @@ def measure(
     try:
         bench.wait_ready(proc, "/v1/orders?status=paid", timeout=600)
         bench.wrk(port, args.warmup, 4, 1)
+        time.sleep(2)  # let the warm-up's tail settle
+        # Idle first: what runs on timers (mitmproxy's, drift's shipping and counters threads)
+        # costs per second, not per request; under valgrind requests are ~60x slower, so it
+        # would weigh ~60x more per request than in production. Measured, then taken out.
         control("-i", "on", str(proc.pid))
+        idle_started = time.monotonic()
+        time.sleep(args.idle)
+        control("-i", "off", str(proc.pid))
+        idle_seconds = time.monotonic() - idle_started
+        control("-d", str(proc.pid))
+        idle = totals(latest(workdir, config, port))
+        control("-z", str(proc.pid))
+        control("-i", "on", str(proc.pid))
+        load_started = time.monotonic()
         load = bench.wrk(port, args.duration, 4, 1)
         control("-i", "off", str(proc.pid))
+        load_seconds = time.monotonic() - load_started
         control("-d", str(proc.pid))
-        dumps = sorted(workdir.glob(f"callgrind.{config}.{port}*"), key=lambda p: p.stat().st_mtime)
-        instructions = totals(dumps[-1])
+        instructions = totals(latest(workdir, config, port))
     finally:
         proc.stop(signal.SIGTERM, timeout=120)
-    requests = load["requests"]
+    requests = max(load["requests"], 1)
+    idle_rate = idle / idle_seconds
     return {
         "config": config,
         "requests": requests,
         "errors": load["errors"],
         "instructions": instructions,
-        "per_request": instructions / max(requests, 1),
+        "per_request": instructions / requests,
+        "idle_per_second": idle_rate,
+        "per_request_net": (instructions - idle_rate * load_seconds) / requests,
     }
+
+
+def latest(workdir: Path, config: str, port: int) -> Path:
+    dumps = sorted(workdir.glob(f"callgrind.{config}.{port}*"), key=lambda p: p.stat().st_mtime)
+    return dumps[-1]
 
 
 def main() -> int:
@@ -115,8 +158,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--duration", type=int, default=40, help="seconds counted per proxy")
     parser.add_argument("--warmup", type=int, default=10, help="seconds before counting")
+    parser.add_argument("--idle", type=int, default=10, help="seconds counted with no traffic")
     parser.add_argument(
         "--configs", default=",".join(CONFIGS), help="subset of " + ",".join(CONFIGS)
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the callgrind files (for callgrind_annotate)"
     )
     args = parser.parse_args()
     configs = tuple(c for c in args.configs.split(",") if c)
@@ -163,19 +210,32 @@ def main() -> int:
     finally:
         for proc in reversed(bench.started):
             proc.stop(signal.SIGQUIT if proc.name == "nginx" else signal.SIGTERM)
-        shutil.rmtree(workdir, ignore_errors=True)
+        if args.keep:
+            print(f"kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
 
-    bare = {r["round"]: r["per_request"] for r in rows if r["config"] == "bare"}
-    print("\ninstructions per request in the proxy process, median over rounds:")
+    base = "master" if "master" in configs else "bare"
+    print(
+        "\ninstructions per request in the proxy process (median over rounds); `net` leaves out"
+        "\nwhat timers cost while idle (instructions per second, measured with no traffic):"
+    )
+    for key, label in (("per_request", "gross"), ("per_request_net", "net")):
+        for against in dict.fromkeys(("bare", base)):
+            ref = {r["round"]: r[key] for r in rows if r["config"] == against}
+            print(f"  {label}, against {against}:")
+            for config in configs:
+                mine = [r for r in rows if r["config"] == config]
+                ratios = [r[key] / ref[r["round"]] for r in mine]
+                median = statistics.median(ratios)
+                print(
+                    f"    {config:9} {statistics.median(r[key] for r in mine) / 1e6:7.3f} M  "
+                    f"ratio {median:.4f} [{min(ratios):.4f} .. {max(ratios):.4f}]  "
+                    f"=> throughput ratio {1 / median:.3f}"
+                )
     for config in configs:
-        mine = [r for r in rows if r["config"] == config]
-        per = statistics.median(r["per_request"] for r in mine)
-        ratios = [r["per_request"] / bare[r["round"]] for r in mine]
-        print(
-            f"  {config:9} {per / 1e6:7.3f} M   ratio to bare {statistics.median(ratios):.4f} "
-            f"[{min(ratios):.4f} .. {max(ratios):.4f}]   "
-            f"=> expected throughput ratio {1 / statistics.median(ratios):.3f}"
-        )
+        idle = statistics.median(r["idle_per_second"] for r in rows if r["config"] == config)
+        print(f"  idle {config:9} {idle / 1e6:8.2f} M instructions/s")
     errors = sum(r["errors"] for r in rows)
     print(f"wrk errors: {errors}; elapsed {time.monotonic() - started:.0f} s")
     return 1 if errors else 0
