@@ -43,17 +43,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_proxy as bp  # the same upstream, traffic mix and helpers
 
-CONFIGS = ("bare", "master", "drift", "drift-all", "addon-all")
+CONFIGS = ("bare", "master", "empty-addon", "drift", "drift-all", "addon-all")
 # `master`: mitmproxy run exactly as `drift proxy` runs it (drift/edges/proxy/run.py: a
-# DumpMaster without mitmdump's console addons), minus drift's addon.
+# DumpMaster without mitmdump's console addons), minus drift's addon; `empty-addon`: the same
+# with an addon whose `response` hook does nothing.
 MASTER = """
 import asyncio, signal, sys
 from mitmproxy import options
 from mitmproxy.tools.dump import DumpMaster
 
+class Empty:
+    def response(self, flow):
+        pass
+
 async def main():
     opts = options.Options(mode=[sys.argv[1]], listen_host="127.0.0.1", listen_port=int(sys.argv[2]))
     master = DumpMaster(opts, with_termlog=False, with_dumper=False)
+    if sys.argv[3:] == ["empty"]:
+        master.addons.add(Empty())
     master.options.update(stream_large_bodies="8m")
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -86,10 +93,12 @@ def measure(
     if config == "bare":
         cmd = [str(bp.BIN / "mitmdump"), "-q", "--mode", f"reverse:{upstream}"]
         cmd += ["--listen-host", "127.0.0.1", "-p", str(port)]
-    elif config == "master":
+    elif config in ("master", "empty-addon"):
         script = workdir / "master.py"
         script.write_text(MASTER)
         cmd = [str(script), f"reverse:{upstream}", str(port)]
+        if config == "empty-addon":  # what any addon costs: mitmproxy dispatches every event
+            cmd.append("empty")
     elif config == "addon-all":  # the addon in plain mitmdump: the same master as `bare`
         cmd = [str(bp.BIN / "mitmdump"), "-q", "--mode", f"reverse:{upstream}"]
         cmd += ["--listen-host", "127.0.0.1", "-p", str(port), "-s", str(ADDON)]
@@ -202,7 +211,7 @@ def main() -> int:
                 row["round"] = round_no
                 rows.append(row)
                 print(
-                    f"round {round_no} {config:9}: {row['requests']:5} requests, "
+                    f"round {round_no} {config:11}: {row['requests']:5} requests, "
                     f"{row['per_request'] / 1e6:7.3f} M instructions/request, "
                     f"{row['errors']} errors",
                     flush=True,
@@ -229,13 +238,13 @@ def main() -> int:
                 ratios = [r[key] / ref[r["round"]] for r in mine]
                 median = statistics.median(ratios)
                 print(
-                    f"    {config:9} {statistics.median(r[key] for r in mine) / 1e6:7.3f} M  "
+                    f"    {config:11} {statistics.median(r[key] for r in mine) / 1e6:7.3f} M  "
                     f"ratio {median:.4f} [{min(ratios):.4f} .. {max(ratios):.4f}]  "
                     f"=> throughput ratio {1 / median:.3f}"
                 )
     for config in configs:
         idle = statistics.median(r["idle_per_second"] for r in rows if r["config"] == config)
-        print(f"  idle {config:9} {idle / 1e6:8.2f} M instructions/s")
+        print(f"  idle {config:11} {idle / 1e6:8.2f} M instructions/s")
     errors = sum(r["errors"] for r in rows)
     print(f"wrk errors: {errors}; elapsed {time.monotonic() - started:.0f} s")
     return 1 if errors else 0
