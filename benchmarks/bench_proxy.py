@@ -490,6 +490,15 @@ class Bench:
             out["stored_observations"] = stored_rows(proc.store)
         return out
 
+    def cleanup(self, *, keep: bool) -> None:
+        """Stop every process started here, by PID; remove the work directory unless kept."""
+        for proc in reversed(self.started):
+            proc.stop(signal.SIGQUIT if proc.name == "nginx" else signal.SIGTERM)
+        if keep:
+            print(f"logs and stores kept in {self.workdir}")
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
     def start_upstream(self, nginx: str) -> Proc:
         """nginx with `nginx.conf` from the work directory, ready to answer."""
         conf = self.workdir / "nginx.conf"
@@ -865,12 +874,7 @@ def main() -> int:
         for config, proc in proxies.items():
             results["final"].append(bench.finish(config, proc))
     finally:
-        for proc in reversed(bench.started):
-            proc.stop(signal.SIGQUIT if proc.name == "nginx" else signal.SIGTERM)
-        if args.keep:
-            print(f"logs and stores kept in {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        bench.cleanup(keep=args.keep)
     results["elapsed_s"] = time.monotonic() - started
     print("\n".join(report(results, configs)))
     print(f"\nelapsed {results['elapsed_s']:.0f} s")

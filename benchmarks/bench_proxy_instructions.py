@@ -217,12 +217,7 @@ def main() -> int:
                     flush=True,
                 )
     finally:
-        for proc in reversed(bench.started):
-            proc.stop(signal.SIGQUIT if proc.name == "nginx" else signal.SIGTERM)
-        if args.keep:
-            print(f"kept: {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        bench.cleanup(keep=args.keep)
 
     base = "master" if "master" in configs else "bare"
     print(
