@@ -25,23 +25,16 @@ from drift.core.compare import compare  # noqa: E402
 from drift.core.observe import Observer  # noqa: E402
 from drift.edges.contracts import load_contract  # noqa: E402
 from drift.edges.har import read_har  # noqa: E402
+from tests.conftest import CORPUS, CORPUS_PAIRS  # noqa: E402  (one list of the corpus's pairs)
 
-CORPUS = ROOT.parent / "shared" / "corpus"
-PAIRS = {
-    "petstore": "oai__petstore.yaml",
-    "petstore-expanded": "oai__petstore-expanded.yaml",
-    "redocly-museum": "redocly-museum__openapi.yaml",
-    "swagger-petstore": "swagger-petstore__openapi.yaml",
-    "spotify": "spotify__fixed-spotify-open-api.yaml",
-    "twilio-lookups": "twilio__lookups_v2.json",
-}
 CONSUMERS = ("web", "billing", "mobile", "reporting")
 
 
 def cases() -> list[tuple[str, Path, Path]]:
     if CORPUS.is_dir():
         return [
-            (n, CORPUS / "specs" / s, CORPUS / "traffic" / f"{n}.har") for n, s in PAIRS.items()
+            (n, CORPUS / "specs" / s, CORPUS / "traffic" / f"{n}.har")
+            for n, s in CORPUS_PAIRS.items()
         ]
     ex = ROOT / "config" / "examples" / "orders"
     return [("orders-example", ex / "openapi.yaml", ex / "traffic.har")]

@@ -46,6 +46,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout
 
+from bench_proxy import git_head  # noqa: E402  (this directory is on sys.path when run)
+
 NOUNS = (
     "orders accounts invoices customers payments shipments products carts refunds users teams "
     "projects tickets subscriptions coupons warehouses suppliers reviews notifications reports "
@@ -60,24 +62,6 @@ RESOURCES = 150  # x 6 operations = 900 declared routes
 UNDECLARED = 100
 SNAPSHOT_EVERY = 5.0  # simulated seconds, the sidecar's default flush interval
 CHUNK = 10_000
-
-
-def git_head() -> str:
-    """The commit measured, and whether drift/ had uncommitted changes (read-only git calls)."""
-    try:
-        git = ["git", "-C", str(ROOT)]
-        head = subprocess.run(
-            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
-        ).stdout.strip()
-        dirty = subprocess.run(
-            [*git, "status", "--porcelain", "--", "drift"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return f"{head}{' + uncommitted changes in drift/' if dirty else ''}"
 
 
 def rss_kb(key: str = "VmRSS") -> int:

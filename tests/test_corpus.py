@@ -13,7 +13,7 @@ import pytest
 from drift.core.findings import Finding
 from drift.edges.check import run_check
 from drift.edges.contracts import load_contract
-from tests.conftest import CORPUS, needs_corpus
+from tests.conftest import CORPUS, CORPUS_PAIRS, needs_corpus
 from tests.injection import (
     INJECTED_PARAM,
     Expected,
@@ -26,14 +26,6 @@ from tests.injection import (
 pytestmark = [pytest.mark.corpus, needs_corpus]
 
 NOW = datetime(2026, 11, 21, tzinfo=UTC)
-PAIRS = {
-    "petstore": "oai__petstore.yaml",
-    "petstore-expanded": "oai__petstore-expanded.yaml",
-    "redocly-museum": "redocly-museum__openapi.yaml",
-    "swagger-petstore": "swagger-petstore__openapi.yaml",
-    "spotify": "spotify__fixed-spotify-open-api.yaml",
-    "twilio-lookups": "twilio__lookups_v2.json",
-}
 BODY_KINDS = [
     "response.body.undocumented-field",
     "response.body.missing-required",
@@ -45,7 +37,7 @@ BODY_KINDS = [
 
 
 def spec(name: str) -> Path:
-    return CORPUS / "specs" / PAIRS[name]
+    return CORPUS / "specs" / CORPUS_PAIRS[name]
 
 
 def har_doc(name: str) -> dict[str, Any]:
@@ -68,7 +60,7 @@ def not_deprecation(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.kind != "operation.deprecated-in-use"]
 
 
-@pytest.mark.parametrize("name", sorted(PAIRS))
+@pytest.mark.parametrize("name", sorted(CORPUS_PAIRS))
 def test_conforming_traffic_has_no_drift(name: str, tmp_path: Path) -> None:
     findings = check(spec(name), har_doc(name), tmp_path)
     assert [] == [
@@ -89,7 +81,7 @@ def test_deprecated_operations_called_in_spotify_traffic_are_reported(tmp_path: 
 
 
 @pytest.mark.parametrize("kind", BODY_KINDS)
-@pytest.mark.parametrize("name", sorted(PAIRS))
+@pytest.mark.parametrize("name", sorted(CORPUS_PAIRS))
 def test_planted_body_drift_is_found(name: str, kind: str, tmp_path: Path) -> None:
     doc = har_doc(name)
     entries = doc["log"]["entries"]
@@ -105,13 +97,13 @@ def test_planted_body_drift_is_found(name: str, kind: str, tmp_path: Path) -> No
 def test_every_body_kind_is_planted_in_at_least_two_corpora(kind: str) -> None:
     hits = [
         n
-        for n in PAIRS
+        for n in CORPUS_PAIRS
         if kind in body_mutations(load_contract(spec(n)), har_doc(n)["log"]["entries"])
     ]
     assert len(hits) >= 2, hits
 
 
-@pytest.mark.parametrize("name", sorted(PAIRS))
+@pytest.mark.parametrize("name", sorted(CORPUS_PAIRS))
 def test_planted_undeclared_status_is_found(name: str, tmp_path: Path) -> None:
     doc = har_doc(name)
     planted = with_status(load_contract(spec(name)), doc["log"]["entries"])
@@ -122,7 +114,7 @@ def test_planted_undeclared_status_is_found(name: str, tmp_path: Path) -> None:
     assert_found(check(spec(name), doc, tmp_path), expected)
 
 
-@pytest.mark.parametrize("name", sorted(PAIRS))
+@pytest.mark.parametrize("name", sorted(CORPUS_PAIRS))
 def test_planted_undeclared_query_parameter_is_found(name: str, tmp_path: Path) -> None:
     doc = har_doc(name)
     planted = with_query(load_contract(spec(name)), doc["log"]["entries"])
@@ -138,7 +130,7 @@ def test_planted_undeclared_query_parameter_is_found(name: str, tmp_path: Path) 
     assert "secret-value" not in repr(findings)
 
 
-@pytest.mark.parametrize("name", sorted(PAIRS))
+@pytest.mark.parametrize("name", sorted(CORPUS_PAIRS))
 def test_planted_undeclared_endpoint_is_grouped_and_found(name: str, tmp_path: Path) -> None:
     doc = har_doc(name)
     entries = doc["log"]["entries"]
@@ -158,7 +150,7 @@ def test_planted_undeclared_endpoint_is_grouped_and_found(name: str, tmp_path: P
     assert [("GET", "/drift-injected/{id}/items", 3)] == undocumented
 
 
-@pytest.mark.parametrize("name", sorted(PAIRS))
+@pytest.mark.parametrize("name", sorted(CORPUS_PAIRS))
 def test_call_to_operation_marked_deprecated_is_found(name: str, tmp_path: Path) -> None:
     import yaml
 

@@ -16,8 +16,7 @@ import zstandard
 from drift.core.exchange import Body, BodyState, Exchange
 from drift.edges.har import HarImport, iter_har, read_har
 from drift.errors import InputError
-
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "traffic"
+from tests.conftest import CORPUS, needs_corpus
 
 
 def header_list(headers: dict[str, str] | list[tuple[str, str]]) -> list[dict[str, str]]:
@@ -533,9 +532,9 @@ def test_no_header_query_or_cookie_value_appears_in_the_exchange(tmp_path: Path)
 
 
 @pytest.mark.corpus
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+@needs_corpus
 def test_every_corpus_har_is_read_without_skips() -> None:
-    paths = sorted(CORPUS.glob("*.har"))
+    paths = sorted((CORPUS / "traffic").glob("*.har"))
     assert paths
     for path in paths:
         result = read_har(path)

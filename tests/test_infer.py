@@ -32,7 +32,7 @@ from drift.edges.check import run_check
 from drift.edges.contracts import load_contract
 from drift.edges.infer import run_infer
 from drift.errors import ContractError, InputError
-from tests.conftest import CORPUS, ROOT, needs_corpus
+from tests.conftest import CORPUS, CORPUS_PAIRS, ROOT, needs_corpus
 from tests.injection import (
     INJECTED_PARAM,
     body_mutations,
@@ -56,14 +56,6 @@ UNDOCUMENTED = {
     "response.status.undocumented",
     "response.content-type.undocumented",
     "response.body.undocumented-field",
-}
-CORPUS_PAIRS = {
-    "petstore": "oai__petstore.yaml",
-    "petstore-expanded": "oai__petstore-expanded.yaml",
-    "redocly-museum": "redocly-museum__openapi.yaml",
-    "swagger-petstore": "swagger-petstore__openapi.yaml",
-    "spotify": "spotify__fixed-spotify-open-api.yaml",
-    "twilio-lookups": "twilio__lookups_v2.json",
 }
 
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
 from drift.core.contract.swagger2 import Problem, convert_swagger2
+from tests.conftest import CORPUS, needs_corpus
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 SWAGGER2_FILES = [
     "kubernetes__1.28.0-swagger2.json",
     "netlify__swagger2.yaml",
@@ -680,7 +679,7 @@ def count_operations(doc: dict[str, Any]) -> int:
     )
 
 
-corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+corpus = needs_corpus
 
 
 @pytest.mark.corpus
