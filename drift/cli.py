@@ -324,7 +324,19 @@ def proxy(
     host, _, port = listen.rpartition(":")
     if not port.isdigit():
         raise click.BadParameter(f"{listen!r} is not HOST:PORT", param_hint="--listen")
-    inf = float("inf")
+    from drift.core.sampling import SamplingPolicy
+    from drift.edges.proxy.addon import identity_rules, sampling_options
+
+    sampling = (
+        SamplingPolicy.everything()
+        if sample_all
+        else SamplingPolicy(
+            first_n=sample_first,
+            route_rate=sample_route_rate,
+            global_rate=sample_global_rate,
+            new_shapes=sample_new_shapes,
+        )
+    )
     settings = ProxySettings(
         contract=contract,
         listen_host=host or "127.0.0.1",
@@ -337,17 +349,12 @@ def proxy(
             "drift_service": service or "",
             "drift_consumer_header": consumer_header or "",
             "drift_identity": identity or "",
-            "drift_sample_first": 0 if sample_all else sample_first,
-            "drift_sample_route_rate": str(inf if sample_all else sample_route_rate),
-            "drift_sample_global_rate": str(inf if sample_all else sample_global_rate),
-            "drift_sample_new_shapes": sample_new_shapes,
+            **sampling_options(sampling),
             "drift_flush_interval": str(flush_interval),
             "drift_metrics": metrics,
         },
     )
     settings.mitmproxy_mode()  # validate everything before starting anything
-    from drift.edges.proxy.addon import identity_rules
-
     settings = replace(settings, identifier=identity_rules(identity or "", consumer_header or ""))
     run_proxy(settings)  # the capture process loads the contract and reports its errors
 

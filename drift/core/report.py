@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from drift.core.findings import Finding
 from drift.core.kinds import Severity
 
-__all__ = ["SCHEMA_VERSION", "Report", "Window", "build_report"]
+__all__ = ["SCHEMA_VERSION", "Report", "Window", "build_report", "window_start"]
 
 SCHEMA_VERSION = "1.0"
 
@@ -83,3 +83,14 @@ def build_report(
         stats=dict(stats or {}),
         warnings=tuple(warnings or ()),
     )
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def window_start(now: datetime, length: timedelta) -> datetime:
+    """The start of the fixed window of `length` that holds `now` (windows count from 1970)."""
+    if length <= timedelta(0):
+        raise ValueError(f"a window must be longer than zero, not {length!r}")
+    moment = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+    return _EPOCH + ((moment - _EPOCH) // length) * length

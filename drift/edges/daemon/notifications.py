@@ -43,11 +43,10 @@ log = logging.getLogger(__name__)
 
 class ConfiguredNotifier:
     def __init__(self, config: DriftConfig, store: Store, sinks: dict[str, Sink]) -> None:
-        self.config = config
         self.store = store
         self.sender = Sender(store.engine, sinks)
         self.slack = config.notify.slack if "slack" in sinks else None
-        self.webhooks = [w for w in config.notify.webhooks] if "webhook" in sinks else []
+        self.webhooks = list(config.notify.webhooks) if "webhook" in sinks else []
         self.service_owners = {
             s.name or "": Owner(s.owner, s.slack_channel) for s in config.services if s.owner
         }
@@ -86,12 +85,12 @@ class ConfiguredNotifier:
             for event in events:
                 finding = event.finding or event.tracked.finding
                 kind: str = "new" if event.kind == "waiver-expired" else event.kind
-                if kind in ("new", "regressed") and finding.severity >= slack.immediate:
+                alert = (kind in ("new", "regressed") and finding.severity >= slack.immediate) or (
+                    kind == "resolved" and slack.resolved_notices
+                )
+                if alert:
                     for channel in self._channels(finding):
                         by_channel[(kind, channel)].append(finding)
-                elif kind == "resolved" and slack.resolved_notices:
-                    for channel in self._channels(finding):
-                        by_channel[("resolved", channel)].append(finding)
             for (kind, channel), found in sorted(by_channel.items()):
                 if kind == "resolved":
                     messages += slack_resolved(

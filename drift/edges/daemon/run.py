@@ -108,8 +108,8 @@ def proxy_settings(config: DriftConfig, service_name: str | None = None) -> Prox
         )
     service = candidates[0]
 
-    inf = float("inf")
-    sampling = config.sampling
+    from drift.edges.proxy.addon import sampling_options
+
     return ProxySettings(
         contract=str(service.contract),
         listen_host=service.listen_host,
@@ -121,11 +121,7 @@ def proxy_settings(config: DriftConfig, service_name: str | None = None) -> Prox
         drift={
             "drift_store": config.store,
             "drift_service": service.name or "",
-            "drift_sample_first": 0 if sampling.all else sampling.first_n,
-            "drift_sample_route_rate": str(inf if sampling.all else sampling.route_rate),
-            "drift_sample_global_rate": str(inf if sampling.all else sampling.global_rate),
-            "drift_sample_burst": str(sampling.burst_seconds),
-            "drift_sample_new_shapes": sampling.new_shapes,
+            **sampling_options(config.sampling.policy()),
             "drift_flush_interval": str(config.proxy.flush_interval),
             "drift_metrics": config.proxy.metrics,
             "drift_body_limit": config.proxy.body_limit,

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
+from drift.core.report import window_start
 from drift.edges.store import Store
 from drift.edges.store.models import runs
 
@@ -28,9 +29,7 @@ def replica_name() -> str:
 
 def period_start(now: datetime, every: timedelta) -> datetime:
     """The start of the period `now` falls in, aligned to the epoch (same on every replica)."""
-    seconds = every.total_seconds()
-    epoch = now.astimezone(UTC).timestamp()
-    return datetime.fromtimestamp(epoch - epoch % seconds, UTC)
+    return window_start(now, every)
 
 
 def claim_run(store: Store, job: str, period: datetime, *, owner: str, now: datetime) -> bool:

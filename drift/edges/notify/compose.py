@@ -16,7 +16,7 @@ message keyed by the set of ids, so a bad deploy does not flood a channel.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from drift.core.findings import Finding, fingerprint
 from drift.core.render.document import iso
@@ -27,7 +27,7 @@ from drift.core.render.slack import (
     resolved_message,
     webhook_payload,
 )
-from drift.core.report import Report
+from drift.core.report import Report, window_start
 from drift.edges.notify.outbox import OutboxMessage
 
 __all__ = [
@@ -38,16 +38,6 @@ __all__ = [
     "webhook_events",
     "window_start",
 ]
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def window_start(now: datetime, length: timedelta) -> datetime:
-    """The start of the fixed window of `length` that holds `now` (windows count from 1970)."""
-    if length <= timedelta(0):
-        raise ValueError(f"a window must be longer than zero, not {length!r}")
-    moment = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
-    return _EPOCH + ((moment - _EPOCH) // length) * length
 
 
 def dedupe_key(sink: str, target: str, event: str, subject: str, window: datetime) -> str:

@@ -21,7 +21,7 @@ from drift.edges.proxy.supervisor import CaptureProcess
 from drift.edges.proxy.wire import CaptureConfig, WorkerSettings, record_of
 from drift.errors import DriftError, InputError
 
-__all__ = ["DriftAddon", "addons"]
+__all__ = ["DriftAddon", "addons", "identity_rules", "sampling_options"]
 
 log = logging.getLogger(__name__)
 
@@ -228,6 +228,17 @@ class DriftAddon:
             "queued_bytes": self.bytes_queued - capture.bytes_done if capture else 0,
             **(capture.stats() if capture else {"worker_alive": False}),
         }
+
+
+def sampling_options(policy: SamplingPolicy) -> dict[str, Any]:
+    """The addon's `drift_sample_*` options for a sampling policy (mitmproxy option values)."""
+    return {
+        "drift_sample_first": policy.first_n,
+        "drift_sample_route_rate": str(policy.route_rate),
+        "drift_sample_global_rate": str(policy.global_rate),
+        "drift_sample_burst": str(policy.burst_seconds),
+        "drift_sample_new_shapes": policy.new_shapes,
+    }
 
 
 def identity_rules(path: str, header: str) -> ConsumerIdentifier:
