@@ -383,3 +383,48 @@ def test_new_shapes_can_be_left_to_the_rates() -> None:
     w._snapshot()
     (obs,) = got[0].values()
     assert 1 == obs.response.bodies["application/json"].samples
+
+
+def test_the_client_certificate_cn_is_read_only_when_a_rule_wants_it() -> None:
+    class Cert:
+        reads = 0
+
+        @property
+        def cn(self) -> str:
+            Cert.reads += 1  # mitmproxy parses the certificate on every access
+            return "billing-svc"
+
+    f = flow()
+    f.client_conn.certificate_list = [Cert()]
+    assert record_of(f.request, f.response, f.client_conn, 1 << 20)[0][11] is None
+    assert 0 == Cert.reads
+    assert "billing-svc" == record_of(f.request, f.response, f.client_conn, 1 << 20, True)[0][11]
+    mtls = ConsumerIdentifier.from_config([{"mtls_cn": True}], where="")
+    assert mtls.wants_client_cn
+    assert not ConsumerIdentifier.from_config([{"header": "X-Consumer-Id"}]).wants_client_cn
+
+
+def test_privacy_allow_and_deny_lists_apply_to_stored_names() -> None:
+    from drift.core.privacy import NamePolicy
+    from drift.edges.config.model import PrivacyConfig
+
+    names = PrivacyConfig(header_deny=("x-trace-id",), param_deny=("debug",)).policy()
+    got, sink = snapshotting()
+    w = CaptureWorker(
+        Observer(load_contract(CONTRACT)),
+        ConsumerIdentifier.from_config([{"header": "X-Consumer-Id"}]),
+        WorkerSettings(sampling=SamplingPolicy.everything(), names=names),
+        sink,
+    )
+    f = flow(path="/v1/orders?status=paid&debug=1")
+    f.request.headers["X-Trace-Id"] = "t-1"
+    f.request.headers["Accept"] = "application/json"
+    w.process(record(f))
+    w._snapshot()
+    (obs,) = got[0].values()
+    # x-trace-id denied by the operator, x-consumer-id is identity; debug denied
+    assert "x-trace-id" not in obs.request.params["header"]
+    assert "accept" in obs.request.params["header"]
+    assert "x-consumer-id" not in obs.request.params["header"]
+    assert ["status"] == sorted(obs.request.params["query"])
+    assert NamePolicy() == PrivacyConfig().policy()

@@ -729,3 +729,28 @@ def test_check_warns_about_owners_of_undeclared_consumers(tmp_path: Path) -> Non
     assert 1 == len(warnings)
     assert "'biling' is not a consumer any contract declares" in warnings[0]
     assert "did you mean 'billing'?" in warnings[0]
+
+
+def test_the_hosted_sidecar_gets_the_privacy_lists_and_the_sampling(tmp_path: Path) -> None:
+    from drift.core.privacy import NamePolicy
+    from drift.edges.daemon.run import proxy_settings
+
+    (tmp_path / "a.yaml").write_text((ROOT / "config/examples/orders/openapi.yaml").read_text())
+    path = write(
+        tmp_path,
+        """
+        proxy: {enabled: true}
+        sampling: {first_n: 7, new_shapes: false, burst_seconds: 2}
+        privacy: {header_deny: [X-Trace-Id], param_deny: [debug]}
+        services:
+          - {name: orders, contract: a.yaml, upstream: "http://127.0.0.1:8000"}
+        """,
+    )
+    settings = proxy_settings(load_config(path))
+    expected = NamePolicy(header_deny=frozenset({"x-trace-id"}), param_deny=frozenset({"debug"}))
+    assert expected == settings.names
+    assert (7, False, "2.0") == (
+        settings.drift["drift_sample_first"],
+        settings.drift["drift_sample_new_shapes"],
+        settings.drift["drift_sample_burst"],
+    )

@@ -292,6 +292,18 @@ class ConsumerIdentifier:
     def default(self) -> str:
         return self._default
 
+    def header_names(self) -> frozenset[str]:
+        """Lower-case headers the rules read: identity, never API parameters to record."""
+        return frozenset(
+            {r.name for r in self._rules if isinstance(r, HeaderRule)}
+            | {r.header.lower() for r in self._rules if isinstance(r, JwtClaimRule)}
+        )
+
+    @property
+    def wants_client_cn(self) -> bool:
+        """Whether a rule reads the mTLS client certificate's CN (costly to extract)."""
+        return any(isinstance(r, MtlsCnRule) for r in self._rules)
+
     def identify(self, facts: RequestFacts) -> str:
         """The consumer id from the first rule that yields a usable value, else the default."""
         for rule in self._rules:

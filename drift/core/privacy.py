@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from drift.core.shape import is_sensitive_name
@@ -38,6 +39,7 @@ __all__ = [
     "MAX_NAME_LENGTH",
     "MAX_SCANNED",
     "SECRET_HEADER_NAMES",
+    "NamePolicy",
     "header_names",
     "is_secret_header",
     "keep_header_name",
@@ -154,6 +156,47 @@ def param_names(
     """Distinct query or cookie names worth storing (case kept), in first-seen order, at most
     `MAX_NAMES`. `allow` / `deny` as in `header_names`, but case-sensitive."""
     return _select(iter(names), frozenset(allow), frozenset(deny), keep_param_name)
+
+
+@dataclass(frozen=True, slots=True)
+class NamePolicy:
+    """The operator's allow and deny lists for stored names (config `privacy.*`), ready to
+    apply: header names lower-cased once, not per exchange."""
+
+    header_allow: frozenset[str] = frozenset()
+    header_deny: frozenset[str] = frozenset()
+    param_allow: frozenset[str] = frozenset()
+    param_deny: frozenset[str] = frozenset()
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        header_allow: Iterable[str] = (),
+        header_deny: Iterable[str] = (),
+        param_allow: Iterable[str] = (),
+        param_deny: Iterable[str] = (),
+    ) -> NamePolicy:
+        return cls(
+            frozenset(h.lower() for h in header_allow),
+            frozenset(h.lower() for h in header_deny),
+            frozenset(param_allow),
+            frozenset(param_deny),
+        )
+
+    def denying_headers(self, names: Iterable[str]) -> NamePolicy:
+        """The same policy, also denying these header names."""
+        return replace(self, header_deny=self.header_deny | {n.lower() for n in names})
+
+    def headers(self, names: Iterable[str]) -> tuple[str, ...]:
+        """As `header_names` with this policy's lists."""
+        return _select(
+            (n.lower() for n in names), self.header_allow, self.header_deny, keep_header_name
+        )
+
+    def params(self, names: Iterable[str]) -> tuple[str, ...]:
+        """As `param_names` with this policy's lists."""
+        return _select(iter(names), self.param_allow, self.param_deny, keep_param_name)
 
 
 def _select(

@@ -247,6 +247,7 @@ class _Builder:
                 route_rate=float(sampling["route_rate"]),
                 global_rate=float(sampling["global_rate"]),
                 burst_seconds=float(sampling["burst_seconds"]),
+                new_shapes=sampling["new_shapes"],
                 all=sampling["all"],
             ),
             privacy=PrivacyConfig(

@@ -15,8 +15,9 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from drift.core.compare import Policy
-from drift.core.identity import ConsumerIdentifier, HeaderRule, JwtClaimRule, Rule
+from drift.core.identity import ConsumerIdentifier, Rule
 from drift.core.kinds import Severity
+from drift.core.privacy import NamePolicy
 from drift.core.sampling import SamplingPolicy
 from drift.core.waivers import Waiver
 from drift.edges.config.units import cron_trigger, parse_timezone
@@ -92,6 +93,14 @@ class PrivacyConfig:
     header_deny: tuple[str, ...] = ()  # lower-case
     param_allow: tuple[str, ...] = ()
     param_deny: tuple[str, ...] = ()
+
+    def policy(self) -> NamePolicy:
+        return NamePolicy.of(
+            header_allow=self.header_allow,
+            header_deny=self.header_deny,
+            param_allow=self.param_allow,
+            param_deny=self.param_deny,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,13 +285,7 @@ class DriftConfig:
 
     def identity_headers(self) -> frozenset[str]:
         """Lower-case headers the identity rules read (never undocumented parameters)."""
-        names = set()
-        for rule in self.consumers:
-            if isinstance(rule, HeaderRule):
-                names.add(rule.name)
-            elif isinstance(rule, JwtClaimRule):
-                names.add(rule.header)
-        return frozenset(names)
+        return self.identifier().header_names()
 
     def compare_policy(self) -> Policy:
         """`policy` as the comparison's `Policy`, ignoring the identity headers."""

@@ -117,6 +117,7 @@ def proxy_settings(config: DriftConfig, service_name: str | None = None) -> Prox
         upstream=service.upstream,
         confdir=str(config.proxy.confdir) if config.proxy.confdir else None,
         identifier=ConsumerIdentifier(config.consumers) if config.consumers else None,
+        names=config.privacy.policy(),
         stream_large_bodies=str(config.proxy.stream_large_bodies),
         drift={
             "drift_store": config.store,

@@ -15,6 +15,7 @@ from typing import Any
 from mitmproxy import ctx, exceptions, http
 
 from drift.core.identity import ConsumerIdentifier
+from drift.core.privacy import NamePolicy
 from drift.core.sampling import SamplingPolicy
 from drift.edges.proxy.metrics import MetricsServer
 from drift.edges.proxy.supervisor import CaptureProcess
@@ -27,9 +28,13 @@ log = logging.getLogger(__name__)
 
 
 class DriftAddon:
-    def __init__(self, identifier: ConsumerIdentifier | None = None) -> None:
+    def __init__(
+        self, identifier: ConsumerIdentifier | None = None, names: NamePolicy | None = None
+    ) -> None:
         # Already built and validated by `drift proxy` (overrides the identity options).
         self.preset_identifier = identifier
+        self.names = names or NamePolicy()  # config privacy.* (no mitmproxy option for it)
+        self.want_cn = False  # read the client certificate's CN (~10 µs) only for a rule
         self.capture: CaptureProcess | None = None
         self.metrics: MetricsServer | None = None
         self.max_queue = 10_000
@@ -168,8 +173,10 @@ class DriftAddon:
                     burst_seconds=_number("drift_sample_burst", opts.drift_sample_burst, 0.001),
                     new_shapes=opts.drift_sample_new_shapes,
                 ),
+                names=self.names,
             ),
         )
+        self.want_cn = identifier.wants_client_cn
         capture = CaptureProcess(config)
         capture.start()
         if ready_timeout is not None:
@@ -207,7 +214,9 @@ class DriftAddon:
             if len(queue) >= self.max_queue:
                 self.dropped += 1
                 return
-            record, size = record_of(flow.request, response, flow.client_conn, self.body_limit)
+            record, size = record_of(
+                flow.request, response, flow.client_conn, self.body_limit, self.want_cn
+            )
             if self.bytes_queued - capture.bytes_done + size > self.max_queue_bytes:
                 self.dropped += 1
                 return

@@ -12,6 +12,7 @@ from mitmproxy import options
 from mitmproxy.tools.dump import DumpMaster
 
 from drift.core.identity import ConsumerIdentifier
+from drift.core.privacy import NamePolicy
 from drift.edges.proxy.addon import DriftAddon
 from drift.errors import InputError
 
@@ -33,6 +34,7 @@ class ProxySettings:
     stream_large_bodies: str = "8m"  # bodies above this stream past unbuffered (never 502s)
     drift: dict[str, Any] = field(default_factory=dict)  # drift_* addon options
     identifier: ConsumerIdentifier | None = None  # identity rules, already built
+    names: NamePolicy | None = None  # config privacy.*: names kept or dropped on top of defaults
     ready_timeout: float = 300.0  # seconds to wait for the capture process to load the contract
 
     def mitmproxy_mode(self) -> str:
@@ -70,7 +72,7 @@ async def _serve(settings: ProxySettings) -> None:
     if settings.confdir:
         opts.update(confdir=settings.confdir)
     master = DumpMaster(opts, with_termlog=False, with_dumper=False)
-    addon = DriftAddon(settings.identifier)
+    addon = DriftAddon(settings.identifier, settings.names)
     master.addons.add(addon)
     # `body_size_limit` is deliberately never set: mitmproxy answers 502 above it.
     master.options.update(

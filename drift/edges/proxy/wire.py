@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from drift.core.identity import ConsumerIdentifier
+from drift.core.privacy import NamePolicy
 from drift.core.sampling import SamplingPolicy
 from drift.errors import InputError
 
@@ -67,6 +68,7 @@ class WorkerSettings:
     drain_interval: float = 0.02  # seconds between queue drains
     flush_interval: float = 5.0  # seconds between snapshots handed to the flusher
     sampling: SamplingPolicy = field(default_factory=SamplingPolicy)
+    names: NamePolicy = field(default_factory=NamePolicy)  # config privacy.* allow / deny lists
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +98,12 @@ _LENGTH = struct.Struct(">I")
 MAX_FRAME = 1 << 30
 
 
-def record_of(request: Any, response: Any, client: Any, limit: int) -> tuple[Record, int]:
+def record_of(
+    request: Any, response: Any, client: Any, limit: int, want_cn: bool = False
+) -> tuple[Record, int]:
     """A `Record` from mitmproxy's request, response and client connection (references, not
-    copies), and the body bytes it holds. Bodies over `limit` are replaced by their length."""
+    copies), and the body bytes it holds. Bodies over `limit` are replaced by their length.
+    The client certificate's CN is read only when `want_cn` (mitmproxy parses it per access)."""
     rq, rs = request.data, response.data
     request_body, response_body = rq.content, rs.content
     held = 0
@@ -113,7 +118,7 @@ def record_of(request: Any, response: Any, client: Any, limit: int) -> tuple[Rec
         else:
             held += len(response_body)
     peer = client.peername
-    certs = client.certificate_list
+    certs = client.certificate_list if want_cn else None
     record: Record = (
         rq.method,
         rq.path,

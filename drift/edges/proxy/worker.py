@@ -20,7 +20,6 @@ from drift.core.exchange import Body, BodyState, Exchange
 from drift.core.identity import ConsumerIdentifier, RequestFacts
 from drift.core.observation import Observation, ObservationKey
 from drift.core.observe import Observer
-from drift.core.privacy import header_names, param_names
 from drift.core.sampling import Sampler, shape_fingerprint
 from drift.edges.decode import body_from_wire, is_json_media_type, media_type
 from drift.edges.proxy.wire import FieldView, Record, WorkerSettings, cookie_names
@@ -78,12 +77,7 @@ class CaptureWorker:
         self._thread = threading.Thread(target=self._run, name="drift-capture", daemon=True)
         self._next_flush = clock() + settings.flush_interval
         # Headers that name the consumer are identity, not API parameters: not recorded.
-        self._identity_headers = frozenset(
-            name.lower()
-            for rule in identifier.rules
-            for name in (getattr(rule, "name", None), getattr(rule, "header", None))
-            if isinstance(name, str)
-        )
+        self._names = settings.names.denying_headers(identifier.header_names())
 
     # -- thread ------------------------------------------------------------------------------
 
@@ -193,6 +187,7 @@ class CaptureWorker:
             )
             return
         cookie = request_headers.get("cookie")
+        names = self._names
         if bodies is None:
             bodies = (
                 self._body(request_body, request_headers),
@@ -205,10 +200,10 @@ class CaptureWorker:
                 status=status,
                 request=bodies[0],
                 response=bodies[1],
-                query=param_names(name for name, _ in parse_qsl(query, keep_blank_values=True)),
-                request_headers=header_names(request_headers.names(), deny=self._identity_headers),
-                response_headers=header_names(response_headers.names()),
-                cookies=param_names(cookie_names(cookie)) if cookie is not None else (),
+                query=names.params(name for name, _ in parse_qsl(query, keep_blank_values=True)),
+                request_headers=names.headers(request_headers.names()),
+                response_headers=names.headers(response_headers.names()),
+                cookies=names.params(cookie_names(cookie)) if cookie is not None else (),
                 consumer=consumer,
                 host=host,
                 latency_ms=latency,
