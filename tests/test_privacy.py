@@ -226,3 +226,9 @@ def test_header_names_output_is_bounded_lower_case_and_kept(names: list[str]) ->
     assert len(set(kept)) == len(kept)
     assert all(name == name.lower() and keep_header_name(name) for name in kept)
     assert set(kept) <= {name.lower() for name in names}
+
+
+def test_cookie_names_never_look_at_values() -> None:
+    from drift.core.privacy import cookie_names
+
+    assert ["a", "b", "c"] == list(cookie_names("a=1; b=x=y;c=;  ; =nameless; bare-token"))

@@ -27,7 +27,7 @@ Pure and stdlib-only; per-name decisions are memoised (bounded).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -40,6 +40,7 @@ __all__ = [
     "MAX_SCANNED",
     "SECRET_HEADER_NAMES",
     "NamePolicy",
+    "cookie_names",
     "header_names",
     "is_secret_header",
     "keep_header_name",
@@ -156,6 +157,16 @@ def param_names(
     """Distinct query or cookie names worth storing (case kept), in first-seen order, at most
     `MAX_NAMES`. `allow` / `deny` as in `header_names`, but case-sensitive."""
     return _select(iter(names), frozenset(allow), frozenset(deny), keep_param_name)
+
+
+def cookie_names(header: str) -> Iterator[str]:
+    """Cookie names of a `Cookie` request header (`a=1; b=2`); values are never looked at,
+    and a bare token without `=` may be a value, so it is never taken for a name."""
+    for pair in header.split(";"):
+        name, equals, _ = pair.partition("=")
+        name = name.strip()
+        if equals and name:
+            yield name
 
 
 @dataclass(frozen=True, slots=True)

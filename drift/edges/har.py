@@ -16,6 +16,7 @@ from urllib.parse import SplitResult, parse_qsl, urlsplit
 import orjson
 
 from drift.core.exchange import Body, BodyState, Exchange
+from drift.core.privacy import cookie_names
 from drift.edges.decode import (
     BodyTooLarge,
     Undecodable,
@@ -246,15 +247,8 @@ def _cookie_names(request: dict[str, Any], headers: Headers) -> tuple[str, ...]:
     if not names:
         for key, value in headers:
             if key == "cookie" and isinstance(value, str):
-                names.extend(_cookie_header_names(value))
+                names.extend(cookie_names(value))
     return tuple(name for name in names if name)
-
-
-def _cookie_header_names(value: str) -> Iterator[str]:
-    for pair in value.split(";"):
-        name, equals, _ = pair.partition("=")
-        if equals:  # a bare token may be a value: never take it for a name
-            yield name.strip()
 
 
 def _consumer(headers: Headers, header: str | None) -> str | None:

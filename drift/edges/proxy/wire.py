@@ -14,7 +14,6 @@ from __future__ import annotations
 import marshal
 import os
 import struct
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +29,6 @@ __all__ = [
     "Fields",
     "Record",
     "WorkerSettings",
-    "cookie_names",
     "dump_records",
     "error_from_fields",
     "load_records",
@@ -153,14 +151,6 @@ class FieldView:
 
     def names(self) -> list[str]:
         return [key.decode("latin-1") for key, _ in self.fields]
-
-
-def cookie_names(header: str) -> Iterator[str]:
-    """Cookie names of a `Cookie` request header (`a=1; b=2`), values never looked at."""
-    for pair in header.split(";"):
-        name = pair.partition("=")[0].strip()
-        if name:
-            yield name
 
 
 def write_frame(fd: int, payload: bytes) -> None:

@@ -20,9 +20,10 @@ from drift.core.exchange import Body, BodyState, Exchange
 from drift.core.identity import ConsumerIdentifier, RequestFacts
 from drift.core.observation import Observation, ObservationKey
 from drift.core.observe import Observer
+from drift.core.privacy import cookie_names
 from drift.core.sampling import Sampler, shape_fingerprint
 from drift.edges.decode import body_from_wire, is_json_media_type, media_type
-from drift.edges.proxy.wire import FieldView, Record, WorkerSettings, cookie_names
+from drift.edges.proxy.wire import FieldView, Record, WorkerSettings
 
 __all__ = ["CaptureWorker", "WorkerSettings"]
 
