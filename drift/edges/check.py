@@ -31,16 +31,6 @@ def _no_progress(_name: str, _total: int) -> AbstractContextManager[Callable[[],
     return nullcontext(lambda: None)
 
 
-def _display_url(url: str) -> str:
-    """A store URL without its password, for reports."""
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return url.split("@")[-1]
-
-
 def run_check(
     contract_path: str | Path,
     har_paths: Sequence[str | Path],
@@ -74,25 +64,23 @@ def run_check(
     observations = observer.snapshot()
     stored = 0
     store_warnings: list[str] = []
+    shown = None
     if store_url:
-        from drift.edges.store import Store
+        from drift.edges.store import read_service
 
-        store = Store.open(store_url, create=False)
-        try:
-            loaded = store.load(
-                start=window.start if window else None,
-                end=window.end if window else None,
-                services=[contract.service],
-                consumers=list(consumers) or None,
-            )
-            others = [] if loaded else store.services()
-        finally:
-            store.close()
-        stored = sum(o.count for o in loaded.values())
+        read = read_service(
+            store_url,
+            contract.service,
+            start=window.start if window else None,
+            end=window.end if window else None,
+            consumers=consumers,
+        )
+        loaded, stored, shown = read.observations, read.count, read.shown
         if not loaded:
-            where = f"; it holds {', '.join(others)} (pick one with --service)" if others else ""
+            where = f"; it holds {', '.join(read.others)} (pick one with --service)"
             store_warnings.append(
-                f"the store has no observations of service {contract.service!r}{where}"
+                f"the store has no observations of service {contract.service!r}"
+                + (where if read.others else "")
             )
         observations = regroup_undeclared(merge_all(observations, loaded))
     findings = compare(contract, observations, policy, now)
@@ -126,7 +114,7 @@ def run_check(
             "contract": str(contract_path),
             "har": [str(p) for p in har_paths],
             "service": contract.service,
-            **({"store": _display_url(store_url)} if store_url else {}),
+            **({"store": shown} if shown else {}),
         },
         stats=stats,
         warnings=store_warnings + [p.describe() for p in contract.problems],

@@ -21,14 +21,10 @@ log = logging.getLogger(__name__)
 def _load_observations(
     store_url: str, service: str, start: datetime | None
 ) -> tuple[dict[ObservationKey, Observation], dict[str, Any]]:
-    from drift.edges.store import Store
+    from drift.edges.store import read_service
 
-    store = Store.open(store_url, create=False)
-    try:
-        loaded = store.load(start=start, services=[service])
-        shown = store.url_for_display
-    finally:
-        store.close()
+    read = read_service(store_url, service, start=start)
+    loaded, shown = read.observations, read.shown
     firsts = [o.first_seen for o in loaded.values() if o.first_seen is not None]
     lasts = [o.last_seen for o in loaded.values() if o.last_seen is not None]
     meta: dict[str, Any] = {

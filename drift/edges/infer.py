@@ -35,25 +35,6 @@ def _empty_contract(service: str | None) -> Contract:
     )
 
 
-def _stored_service(store_url: str | None) -> str | None:
-    """Without a contract or --service: the store's one service (several are ambiguous)."""
-    if not store_url:
-        return None
-    from drift.edges.store import Store
-
-    store = Store.open(store_url, create=False)
-    try:
-        services = store.services()
-    finally:
-        store.close()
-    if len(services) > 1:
-        raise InputError(
-            f"the store holds observations of {len(services)} services: {', '.join(services)}",
-            hint="choose one with --service (or give its --contract)",
-        )
-    return services[0] if services else None
-
-
 def _read_text(path: Path) -> str:
     """The file's text exactly (no newline translation: CRLF files stay CRLF)."""
     try:
@@ -68,33 +49,19 @@ def load_observations(
     contract: Contract,
     hars: Sequence[str | Path],
     *,
-    store_url: str | None = None,
-    window: Window | None = None,
+    stored: dict[ObservationKey, Observation] | None = None,
     consumer_header: str | None = None,
-    consumers: Sequence[str] = (),
 ) -> dict[ObservationKey, Observation]:
-    """Route HAR exchanges with `contract` and merge in the store's observations of its service."""
+    """Route HAR exchanges with `contract` and merge in stored observations of its service."""
     observer = Observer(contract)
     for har in hars:
         _, exchanges = iter_har(har, consumer_header=consumer_header, service=contract.service)
         for exchange in exchanges:
             observer.add(exchange)
     observations = observer.snapshot()
-    if store_url:
-        from drift.edges.store import Store
-
-        store = Store.open(store_url, create=False)
-        try:
-            loaded = store.load(
-                start=window.start if window else None,
-                end=window.end if window else None,
-                services=[contract.service],
-                consumers=list(consumers) or None,
-            )
-        finally:
-            store.close()
-        observations = regroup_undeclared(merge_all(observations, loaded))
-    return observations
+    if stored is None:
+        return observations
+    return regroup_undeclared(merge_all(observations, stored))
 
 
 def dump_document(doc: object, fmt: str) -> str:
@@ -130,18 +97,22 @@ def run_infer(
     if not 0 < threshold <= 1:
         raise InputError(f"the required threshold must be in (0, 1], not {threshold!r}")
     source = update or contract_path
-    if source:
-        contract = load_contract(source, service=service)
-    else:
-        contract = _empty_contract(service or _stored_service(store_url))
-    observations = load_observations(
-        contract,
-        hars,
-        store_url=store_url,
-        window=window,
-        consumer_header=consumer_header,
-        consumers=consumers,
-    )
+    contract = load_contract(source, service=service) if source else None
+    stored = None
+    if store_url:  # one read; without a contract or --service, the store's only service
+        from drift.edges.store import read_service
+
+        read = read_service(
+            store_url,
+            contract.service if contract else service,
+            start=window.start if window else None,
+            end=window.end if window else None,
+            consumers=consumers,
+        )
+        stored, service = read.observations, read.service
+    if contract is None:
+        contract = _empty_contract(service)
+    observations = load_observations(contract, hars, stored=stored, consumer_header=consumer_header)
     ignore = frozenset({consumer_header.strip().lower()}) if consumer_header else frozenset()
     if update is not None:
         text = _read_text(Path(update))
