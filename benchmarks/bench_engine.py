@@ -27,6 +27,7 @@ from drift.edges.contracts import load_contract  # noqa: E402
 from drift.edges.har import read_har  # noqa: E402
 from tests.conftest import CORPUS, CORPUS_PAIRS  # noqa: E402  (one list of the corpus's pairs)
 
+LARGE_SPECS = ("stripe__spec3-2023-09.yaml", "github__api.github.com-2022-06.no-remote-refs.json")
 CONSUMERS = ("web", "billing", "mobile", "reporting")
 
 
@@ -92,6 +93,18 @@ def main() -> None:
         f"overall: {total_ex:,.0f} exchanges, {total_ex / total_s:,.0f} exchanges/s through "
         f"inference + compare (median of {args.rounds} rounds)"
     )
+    large = [CORPUS / "specs" / n for n in LARGE_SPECS if (CORPUS / "specs" / n).is_file()]
+    for spec in large:  # big real contracts: loading (YAML vs JSON) is the cost that grows
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            contract = load_contract(spec)
+            times.append(time.perf_counter() - t0)
+        print(
+            f"load {spec.name}: {spec.stat().st_size / 1e6:.1f} MB, "
+            f"{len(contract.operations)} operations, {statistics.median(times):.2f} s "
+            "(median of 3)"
+        )
 
 
 if __name__ == "__main__":

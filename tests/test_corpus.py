@@ -103,6 +103,16 @@ def test_every_body_kind_is_planted_in_at_least_two_corpora(kind: str) -> None:
     assert len(hits) >= 2, hits
 
 
+def test_an_undeclared_status_is_planted_in_at_least_two_corpora() -> None:
+    """The per-corpus test skips where every operation declares `default`: not everywhere."""
+    hits = [
+        n
+        for n in CORPUS_PAIRS
+        if with_status(load_contract(spec(n)), har_doc(n)["log"]["entries"]) is not None
+    ]
+    assert len(hits) >= 2, hits
+
+
 @pytest.mark.parametrize("name", sorted(CORPUS_PAIRS))
 def test_planted_undeclared_status_is_found(name: str, tmp_path: Path) -> None:
     doc = har_doc(name)

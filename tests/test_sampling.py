@@ -60,11 +60,18 @@ def test_shape_fingerprint_sees_keys_and_types_not_values() -> None:
     assert shape_fingerprint(a) != shape_fingerprint(mixed)  # a new item shape
 
 
+def nested(depth: int, leaf: object) -> object:
+    value = leaf
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
 def test_shape_fingerprint_is_bounded_in_depth() -> None:
-    deep: object = 1
-    for _ in range(10_000):
-        deep = {"a": deep}
-    assert isinstance(shape_fingerprint(deep), int)  # no RecursionError
+    limit = sampling._SHAPE_DEPTH
+    # no RecursionError, and nothing below the cut is looked at
+    assert shape_fingerprint(nested(10_000, 1)) == shape_fingerprint(nested(limit + 1, "x"))
+    assert shape_fingerprint(nested(limit - 1, 1)) != shape_fingerprint(nested(limit - 1, "x"))
 
 
 def test_a_new_shape_is_sampled_once_whatever_the_rates() -> None:
