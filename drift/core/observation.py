@@ -144,9 +144,13 @@ class MessageStats:
     sizes: Histogram = field(default_factory=Histogram)  # body bytes (0 for empty bodies)
 
     def merge(self, other: MessageStats) -> MessageStats:
-        bodies = {mt: b.merge(BodyStats()) for mt, b in self.bodies.items()}
-        for mt, b in other.bodies.items():
-            bodies[mt] = bodies[mt].merge(b) if mt in bodies else b.merge(BodyStats())
+        # `BodyStats.merge` builds a new object; one-sided entries are copied the same way so
+        # the result never shares mutable state with either side.
+        empty = BodyStats()
+        bodies = {
+            mt: self.bodies.get(mt, empty).merge(other.bodies.get(mt, empty))
+            for mt in dict.fromkeys([*self.bodies, *other.bodies])
+        }
         params = {loc: dict(names) for loc, names in self.params.items()}
         for loc, names in other.params.items():
             params[loc] = _add_counts(params.get(loc, {}), names)

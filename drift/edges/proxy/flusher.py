@@ -52,7 +52,6 @@ class Flusher:
         self.dropped = 0  # observations (key deltas) dropped because pending was full
         self.last_flush_seconds = 0.0
         self.last_success: float | None = None
-        self.last_error: str | None = None
         self._backoff = 0.0
 
     def start(self) -> None:
@@ -100,7 +99,8 @@ class Flusher:
         with self._lock:
             if self._inflight is None and self._pending:
                 items = [
-                    (k, b, o) for (k, b), o in sorted(self._pending.items(), key=lambda i: i[0])
+                    (k, b, o)
+                    for (k, b), o in self._pending.items()  # the store orders rows
                 ]
                 self._inflight = Batch(id=uuid.uuid4().hex, source=self.source, items=items)
                 self._pending = {}
@@ -114,7 +114,6 @@ class Flusher:
             self._store.flush(batch)
         except Exception as exc:
             self.failures += 1
-            self.last_error = type(exc).__name__
             self._backoff = min(self.max_backoff, max(1.0, self._backoff * 2))
             log.warning(
                 "store flush failed; will retry",

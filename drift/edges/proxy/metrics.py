@@ -34,7 +34,7 @@ _COUNTERS = {
     "hook_errors": ("drift_hook_errors", "Errors caught in the proxy hook."),
     "handoff_errors": (
         "drift_handoff_errors",
-        "Exchanges the proxy could not turn into records for the capture process.",
+        "Errors caught in the proxy's shipping thread.",
     ),
     "lost": (
         "drift_exchanges_lost",
@@ -81,17 +81,12 @@ class MetricsServer:
     def __init__(self, source: StatsSource, host: str = "127.0.0.1", port: int = 9464) -> None:
         registry = CollectorRegistry(auto_describe=True)
         registry.register(_Collector(source))
-        self.source = source
         handler = _handler(source, registry)
         self.server = ThreadingHTTPServer((host, port), handler)
         self.server.daemon_threads = True
         self._thread = threading.Thread(
             target=self.server.serve_forever, name="drift-metrics", daemon=True
         )
-
-    @property
-    def port(self) -> int:
-        return int(self.server.server_address[1])
 
     def start(self) -> None:
         self._thread.start()

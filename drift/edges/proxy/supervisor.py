@@ -206,12 +206,9 @@ class CaptureProcess:
             try:
                 self._spawn()
             except OSError as exc:  # out of processes or memory: try again later
-                self._crashes += 1
-                self._delay = min(self.max_restart_delay, max(1.0, self._delay * 2))
-                self._restart_at = time.monotonic() + self._delay
                 log.warning(
                     "cannot start the capture process; will retry",
-                    extra={"error": str(exc), "retry_in_s": self._delay},
+                    extra={"error": str(exc), "retry_in_s": self._plan_restart()},
                 )
 
     # -- the capture process -----------------------------------------------------------------
@@ -281,13 +278,17 @@ class CaptureProcess:
             return
         if self._stop.is_set():
             return
+        log.warning(
+            "capture process exited; observations it had not flushed are lost",
+            extra={"exit_code": code, "restart_in_s": self._plan_restart()},
+        )
+
+    def _plan_restart(self) -> float:
+        """Count a crash and schedule the next start: 1 s, doubling up to the cap."""
         self._crashes += 1
         self._delay = min(self.max_restart_delay, max(1.0, self._delay * 2))
         self._restart_at = time.monotonic() + self._delay
-        log.warning(
-            "capture process exited; observations it had not flushed are lost",
-            extra={"exit_code": code, "restart_in_s": self._delay},
-        )
+        return self._delay
 
     def _close(self) -> None:
         proc = self._proc

@@ -73,7 +73,6 @@ class CaptureWorker:
         self._shapes = policy.new_shapes and not policy.samples_everything
         self.processed = 0
         self.errors = 0
-        self.last_error: str | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="drift-capture", daemon=True)
         self._next_flush = clock() + settings.flush_interval
@@ -127,7 +126,6 @@ class CaptureWorker:
 
     def _failed(self, exc: Exception) -> None:
         self.errors += 1
-        self.last_error = type(exc).__name__
         log.warning("capture error", extra={"error": type(exc).__name__}, exc_info=self.errors <= 3)
 
     # -- one exchange ------------------------------------------------------------------------
