@@ -450,3 +450,15 @@ def test_display_url_hides_passwords() -> None:
     assert display_url("postgresql://u:p%40w@h/db") == "postgresql://u:***@h/db"
     assert display_url("bogus://u:pw@h:x/db?") == "bogus://u:***@h:x/db?"
     assert display_url("sqlite:///tmp/drift.db") == "sqlite:///tmp/drift.db"
+
+
+def test_multi_row_statements_stay_under_sqlites_oldest_parameter_limit() -> None:
+    from drift.edges.store.engine import SQLITE_MAX_PARAMETERS, chunks
+    from drift.edges.store.models import observations
+
+    rows = list(range(1_000))
+    columns = len(observations.columns)
+    got = list(chunks(rows, columns))
+    assert rows == [r for chunk in got for r in chunk]
+    assert all(len(chunk) * columns <= SQLITE_MAX_PARAMETERS for chunk in got)
+    assert [[0], [1]] == [list(c) for c in chunks([0, 1], 5_000)]  # at least one row each

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Connection, Engine, Row, Table, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Connection, Engine, Row, delete, select
 
 from drift.core.findings import ConsumerCount, Evidence, Finding, OperationRef
 from drift.core.kinds import Severity
 from drift.core.lifecycle import ReviewResult, State, TrackedFinding
 from drift.core.render.document import finding_to_dict
 from drift.core.waivers import Waiver
-from drift.edges.store.engine import BEGIN_OPTION, store_error
+from drift.edges.store.engine import BEGIN_OPTION, chunks, dialect_insert, store_errors
 from drift.edges.store.models import findings as findings_table
 from drift.edges.store.models import waivers
 
@@ -31,35 +29,15 @@ __all__ = [
     "save_review",
 ]
 
-_CHUNK = 60  # rows per multi-row statement: 13 columns x 60 stays under SQLite's oldest limit
 _F = findings_table.c
 _W = waivers.c
 _STATES = ("new", "ongoing", "resolved", "regressed")
 
 
 @contextmanager
-def _errors(engine: Engine, doing: str) -> Iterator[None]:
-    try:
-        yield
-    except SQLAlchemyError as exc:
-        raise store_error(exc, engine.url, doing) from None
-
-
-@contextmanager
 def _reading(engine: Engine, doing: str) -> Iterator[Connection]:
-    with _errors(engine, doing), engine.connect() as conn:
+    with store_errors(engine, doing), engine.connect() as conn:
         yield conn.execution_options(**{BEGIN_OPTION: "DEFERRED"})
-
-
-def _insert(engine: Engine, table: Table) -> postgresql.Insert | sqlite.Insert:
-    if engine.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
-
-
-def _chunks(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for i in range(0, len(items), _CHUNK):
-        yield items[i : i + _CHUNK]
 
 
 # -- finding documents ---------------------------------------------------------------------------
@@ -153,9 +131,9 @@ def save_review(engine: Engine, service: str, result: ReviewResult) -> None:
     if strays:
         raise ValueError(f"a review of service {service!r} holds findings of {strays!r}")
     rows = [_row(result.tracked[ident]) for ident in sorted(result.tracked)]
-    with _errors(engine, "save the review"), engine.begin() as conn:
-        for chunk in _chunks(rows):
-            stmt = _insert(engine, findings_table).values(list(chunk))
+    with store_errors(engine, "save the review"), engine.begin() as conn:
+        for chunk in chunks(rows, len(findings_table.columns)):
+            stmt = dialect_insert(engine, findings_table).values(list(chunk))
             columns = {name: stmt.excluded[name] for name in rows[0] if name != "id"}
             conn.execute(stmt.on_conflict_do_update(index_elements=[_F.id], set_=columns))
 
@@ -199,15 +177,15 @@ def _waiver_row(waiver: Waiver, now: datetime) -> dict[str, Any]:
 def add_waiver(engine: Engine, waiver: Waiver, *, now: datetime | None = None) -> None:
     """Store `waiver`, replacing any waiver of the same finding id."""
     row = _waiver_row(waiver, now or datetime.now(UTC))
-    stmt = _insert(engine, waivers).values(row)
+    stmt = dialect_insert(engine, waivers).values(row)
     columns = {name: stmt.excluded[name] for name in row if name != "finding_id"}
-    with _errors(engine, "add a waiver"), engine.begin() as conn:
+    with store_errors(engine, "add a waiver"), engine.begin() as conn:
         conn.execute(stmt.on_conflict_do_update(index_elements=[_W.finding_id], set_=columns))
 
 
 def remove_waiver(engine: Engine, finding_id: str) -> bool:
     """Remove the waiver of `finding_id`; False when there was none."""
-    with _errors(engine, "remove a waiver"), engine.begin() as conn:
+    with store_errors(engine, "remove a waiver"), engine.begin() as conn:
         removed = conn.execute(delete(waivers).where(_W.finding_id == finding_id))
     return bool(removed.rowcount)
 
@@ -223,10 +201,10 @@ def baseline(
     ids = sorted({finding.id for finding in findings})
     rows = [_waiver_row(Waiver(ident, None, reason, by, None, "baseline"), now) for ident in ids]
     added = 0
-    with _errors(engine, "baseline findings"), engine.begin() as conn:
-        for chunk in _chunks(rows):
+    with store_errors(engine, "baseline findings"), engine.begin() as conn:
+        for chunk in chunks(rows, len(waivers.columns)):
             stmt = (
-                _insert(engine, waivers)
+                dialect_insert(engine, waivers)
                 .values(list(chunk))
                 .on_conflict_do_nothing()
                 .returning(_W.finding_id)

@@ -16,20 +16,18 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Engine
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from drift.edges.notify import rows
 from drift.edges.notify.clock import Clock, SystemClock
 from drift.edges.notify.pacing import Pacer
 from drift.edges.notify.sink import Delivery, DeliveryError, Sink
+from drift.edges.store.engine import chunks, dialect_insert
 from drift.edges.store.models import outbox
 
 __all__ = ["Backoff", "OutboxMessage", "SendResult", "Sender", "enqueue"]
 
 log = logging.getLogger(__name__)
-
-_CHUNK = 200  # rows per INSERT
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +58,12 @@ def enqueue(
         }
         for m in unique.values()
     ]
-    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
     inserted = 0
     with engine.begin() as conn:
-        for start in range(0, len(values), _CHUNK):
+        for chunk in chunks(values, len(outbox.columns)):
             stmt = (
-                insert(outbox)
-                .values(values[start : start + _CHUNK])
+                dialect_insert(engine, outbox)
+                .values(list(chunk))
                 .on_conflict_do_nothing(index_elements=[outbox.c.dedupe_key])
                 .returning(outbox.c.id)
             )

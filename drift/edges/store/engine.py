@@ -4,15 +4,27 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy import URL, Connection, Engine, Table, create_engine, event, make_url
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from drift.edges.store.errors import StoreError
 
-__all__ = ["BUSY_TIMEOUT_S", "connect_engine", "display_url", "parse_url", "store_error"]
+__all__ = [
+    "BUSY_TIMEOUT_S",
+    "chunks",
+    "connect_engine",
+    "dialect_insert",
+    "display_url",
+    "parse_url",
+    "store_error",
+    "store_errors",
+]
 
 BUSY_TIMEOUT_S = 10.0  # SQLite: how long a writer waits for another one before giving up
 CONNECT_TIMEOUT_S = 10  # PostgreSQL: default connect_timeout when the URL sets none
@@ -155,3 +167,31 @@ def store_error(exc: BaseException, url: URL, doing: str) -> StoreError:
     text = " ".join(lines).lower()
     hint = next((h for needle, h in _HINTS if needle in text), "check the URL and the database")
     return StoreError(f"cannot {doing}: {reason}", url=display_url(url), hint=hint)
+
+
+_Item = TypeVar("_Item")
+# SQLite's bound-parameter limit before 3.32 (2020); multi-row statements stay under it.
+SQLITE_MAX_PARAMETERS = 999
+
+
+def chunks(items: Sequence[_Item], columns: int) -> Iterator[Sequence[_Item]]:
+    """Slices of `items` small enough for one multi-row statement of `columns` columns."""
+    size = max(1, SQLITE_MAX_PARAMETERS // max(1, columns))
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def dialect_insert(engine: Engine, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """INSERT with this database's ON CONFLICT support."""
+    if engine.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+@contextmanager
+def store_errors(engine: Engine, doing: str) -> Iterator[None]:
+    """SQLAlchemy errors as a `StoreError` that names the store (no password) and the step."""
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        raise store_error(exc, engine.url, doing) from None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Collection, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,10 +19,13 @@ from drift.edges.store import migrate
 from drift.edges.store.batch import Batch, bucket_start
 from drift.edges.store.engine import (
     BEGIN_OPTION,
+    chunks,
     connect_engine,
+    dialect_insert,
     display_url,
     parse_url,
     store_error,
+    store_errors,
 )
 from drift.edges.store.errors import StoreError
 from drift.edges.store.models import applied_batches, key_id, observations
@@ -31,7 +34,6 @@ __all__ = ["Store"]
 
 log = logging.getLogger(__name__)
 
-_CHUNK = 200  # rows per multi-row statement (well under SQLite's bound-parameter limit)
 _T = observations.c
 
 
@@ -80,11 +82,6 @@ def _rows(items: Iterable[tuple[ObservationKey, datetime, Observation]]) -> list
     return sorted(rows.values(), key=lambda r: (r.ident, r.bucket))
 
 
-def _chunks(rows: list[_Row]) -> Iterator[list[_Row]]:
-    for i in range(0, len(rows), _CHUNK):
-        yield rows[i : i + _CHUNK]
-
-
 class Store:
     """Observations per (key, hourly bucket) in SQLite or PostgreSQL; safe for many flushers."""
 
@@ -100,7 +97,7 @@ class Store:
 
     def insert(self, table: Table) -> postgresql.Insert | sqlite.Insert:
         """INSERT with ON CONFLICT support for this database's dialect."""
-        return self._insert(table)
+        return dialect_insert(self._engine, table)
 
     @classmethod
     def open(cls, url: str, *, create: bool = True) -> Store:
@@ -117,18 +114,8 @@ class Store:
             raise store_error(exc, parsed, "open the store") from None
         return cls(engine, version)
 
-    @contextmanager
-    def _errors(self, doing: str) -> Iterator[None]:
-        try:
-            yield
-        except SQLAlchemyError as exc:
-            raise store_error(exc, self._engine.url, doing) from None
-
-    def _insert(self, table: Table) -> postgresql.Insert | sqlite.Insert:
-        """INSERT with the dialect's ON CONFLICT support."""
-        if self._engine.dialect.name == "postgresql":
-            return postgresql.insert(table)
-        return sqlite.insert(table)
+    def _errors(self, doing: str) -> AbstractContextManager[None]:
+        return store_errors(self._engine, doing)
 
     def flush(self, batch: Batch) -> bool:
         """Add every item of `batch` to the store, in one transaction.
@@ -153,7 +140,7 @@ class Store:
 
     def _claim(self, conn: Connection, batch: Batch, items: int) -> bool:
         claim = (
-            self._insert(applied_batches)
+            self.insert(applied_batches)
             .values(id=batch.id, source=batch.source, applied_at=datetime.now(UTC), items=items)
             .on_conflict_do_nothing()
             .returning(applied_batches.c.id)
@@ -164,9 +151,9 @@ class Store:
     def _add(self, conn: Connection, rows: list[_Row]) -> None:
         # Phase 1: insert the new (key, bucket) rows as they are, in lock order.
         existing: list[_Row] = []
-        for chunk in _chunks(rows):
+        for chunk in chunks(rows, len(observations.columns)):
             stmt = (
-                self._insert(observations)
+                self.insert(observations)
                 .values([row.values() for row in chunk])
                 .on_conflict_do_nothing()
                 .returning(_T.key_id, _T.bucket_start)
@@ -174,7 +161,7 @@ class Store:
             inserted = {(ident, bucket) for ident, bucket in conn.execute(stmt)}
             existing += [row for row in chunk if (row.ident, row.bucket) not in inserted]
         # Phase 2: lock the rows that were there (in lock order), merge in Python, write back.
-        for chunk in _chunks(existing):
+        for chunk in chunks(existing, len(observations.columns)):
             wanted = {(row.ident, row.bucket): row for row in chunk}
             query = (
                 select(_T.key_id, _T.bucket_start, _T.data)
