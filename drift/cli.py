@@ -18,6 +18,7 @@ from drift.core.compare import Policy
 from drift.core.diff import DIFF_FORMATS, FAIL_ON
 from drift.core.kinds import Severity
 from drift.core.render import RENDERERS, render
+from drift.core.report import Window
 from drift.edges.logs import configure_logging
 from drift.errors import DriftError
 
@@ -156,17 +157,13 @@ def check(
 
     Exit status: 0 nothing at or above --fail-on, 1 findings that are, 2 bad input.
     """
-    from drift.core.report import Window
     from drift.edges.check import run_check
 
     if not hars and not store_url:
         raise click.UsageError("give traffic to check: --har FILE and/or --store URL")
     now = datetime.now(UTC)
-    window = None
-    if since:
-        seconds = _duration_seconds(since)
-        window = Window(now - timedelta(seconds=seconds), None)
-    ignore = frozenset({consumer_header.lower()}) if consumer_header else frozenset()
+    window = _since_window(since, now)
+    ignore = frozenset({consumer_header.strip().lower()}) if consumer_header else frozenset()
     policy = Policy(report_unused=report_unused, ignore_headers=ignore)
     report = run_check(
         contract,
@@ -194,6 +191,11 @@ def _duration_seconds(text: str, option: str = "--since") -> float:
         return parse_duration(text)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint=option) from None
+
+
+def _since_window(since: str | None, now: datetime) -> Window | None:
+    """`--since 24h`: the window from then to the end of the store."""
+    return Window(now - timedelta(seconds=_duration_seconds(since)), None) if since else None
 
 
 @cli.command()
@@ -411,11 +413,8 @@ def report_command(config_path: str, fmt: str, output: str | None) -> None:
     from drift.edges.store import Store
 
     config = _load(config_path)
-    store = Store.open(config.store, create=False)
-    try:
+    with Store.open(config.store, create=False) as store:
         report, _ = Daemon(config, store).assess(datetime.now(UTC), persist=False)
-    finally:
-        store.close()
     text = render(report, fmt)
     _emit(text, output, f"report written to {output}: {report.summary['total']} findings")
 
@@ -436,13 +435,10 @@ def baseline_command(config_path: str, by: str, reason: str) -> None:
     from drift.edges.store import Store
 
     config = _load(config_path)
-    store = Store.open(config.store)
-    try:
+    with Store.open(config.store) as store:
         now = datetime.now(UTC)
         report, _ = Daemon(config, store).assess(now, persist=False)
         added = baseline(store.engine, report.findings, by=by, reason=reason, now=now)
-    finally:
-        store.close()
     click.echo(
         f"baseline: {added} finding(s) accepted, {len(report.findings) - added} already waived"
     )
@@ -551,16 +547,13 @@ def infer_command(
     marked x-stability: incidental, every declared line left as it was — review the diff and
     decide what to guarantee.
     """
-    from drift.core.report import Window
     from drift.edges.infer import run_infer
 
     if not hars and not store_url:
         raise click.UsageError("give traffic to infer from: --har FILE and/or --store URL")
     if update and contract and Path(update).resolve() != Path(contract).resolve():
         raise click.UsageError("--update SPEC routes traffic with SPEC: leave out --contract")
-    window = None
-    if since:
-        window = Window(datetime.now(UTC) - timedelta(seconds=_duration_seconds(since)), None)
+    window = _since_window(since, datetime.now(UTC))
     if fmt is None:
         fmt = "json" if output and output.lower().endswith(".json") else "yaml"
     text = run_infer(
